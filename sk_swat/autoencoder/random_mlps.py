@@ -1,0 +1,120 @@
+"""Random MLPs for pretraining, drawn directly as token matrices (SWAT-NN, Section IV-2)."""
+
+import torch
+
+from .. import encoding
+from ..encoding import MAX_NEURONS, N_ACTIVATIONS, N_TOKENS, TOKEN_WIDTH, split_tokens
+from ..torch_mlp import token_mlp_forward
+
+__all__ = ["random_mlp_tokens", "hard_forward"]
+
+
+def random_mlp_tokens(
+    batch_size,
+    depth,
+    n_inputs,
+    *,
+    drop_rate=0.0,
+    keep_probability=0.5,
+    weight_range=5.0,
+    bias_range=1.0,
+    generator=None,
+    device=None,
+):
+    """Draw a batch of random MLPs as token matrices.
+
+    Weights are drawn from U[-weight_range, weight_range] and biases from
+    U[-bias_range, bias_range]; each hidden neuron is kept with probability
+    ``keep_probability`` (at least one per layer), each neuron takes one of
+    the activations at random, and each weight is dropped (set to 0) with
+    probability ``drop_rate``. Weights, bias and activation of pruned neurons
+    are written as zeros and sigmoid, as :class:`~sk_swat.mlp.SparseMLP` does.
+
+    Parameters
+    ----------
+    batch_size : int
+        Number of MLPs.
+    depth : int
+        Number of hidden layers of every MLP in the batch.
+    n_inputs : int
+        Number of inputs of every MLP in the batch.
+    drop_rate : float, default=0.0
+        Probability that a weight is zero.
+    keep_probability : float, default=0.5
+        Probability that a hidden neuron is kept.
+    weight_range, bias_range : float, default=5.0, 1.0
+        Half-widths of the uniform distributions of weights and biases.
+    generator : torch.Generator, optional
+        Source of randomness.
+    device : torch.device, optional
+        Device of the result.
+
+    Returns
+    -------
+    Tensor of shape (batch_size, N_TOKENS, TOKEN_WIDTH)
+        Token values (float32); the second channel is
+        ``encoding.real_entries(depth, n_inputs)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.autoencoder.random_mlps import random_mlp_tokens
+    >>> random_mlp_tokens(4, depth=2, n_inputs=3, generator=torch.Generator().manual_seed(0)).shape
+    torch.Size([4, 7, 59])
+    """
+    kw = {"generator": generator, "device": device}
+
+    def uniform(*shape, half_width):
+        return (torch.rand(batch_size, *shape, **kw) * 2 - 1) * half_width
+
+    masks = torch.rand(batch_size, MAX_NEURONS, depth, **kw) < keep_probability
+    forced = torch.randint(MAX_NEURONS, (batch_size, 1, depth), **kw)
+    masks.scatter_(1, forced, True)
+    masks = masks.float()
+    codes = torch.randint(N_ACTIVATIONS, (batch_size, MAX_NEURONS, depth), **kw)
+    codes = codes * masks.long()
+
+    values = torch.zeros(batch_size, N_TOKENS, TOKEN_WIDTH, device=device)
+    parts = split_tokens(values, depth, n_inputs)
+    layer_in = torch.ones(batch_size, MAX_NEURONS, device=device)
+    for j in range(depth):
+        m = masks[:, :, j]
+        fan_in = n_inputs if j == 0 else MAX_NEURONS
+        w = uniform(MAX_NEURONS, fan_in, half_width=weight_range)
+        w = w * (torch.rand(w.shape, **kw) >= drop_rate)
+        if j == 0:  # stored as W1.T: rows are this layer's neurons
+            parts["weights"][0][...] = w * m[:, :, None]
+        else:  # rows are the previous layer's neurons, columns this layer's
+            parts["weights"][j][...] = w * layer_in[:, :, None] * m[:, None, :]
+        parts["biases"][j][...] = uniform(MAX_NEURONS, half_width=bias_range) * m
+        parts["activations"][j][...] = torch.nn.functional.one_hot(codes[:, :, j], N_ACTIVATIONS)
+        layer_in = m
+    parts["masks"][...] = masks
+    w_out = uniform(MAX_NEURONS, half_width=weight_range)
+    parts["output_weights"][...] = w_out * (torch.rand(w_out.shape, **kw) >= drop_rate) * layer_in
+    values[:, 0, encoding.layout(depth).output_bias] = uniform(half_width=bias_range)
+    return values
+
+
+def hard_forward(x, tokens, depth, n_inputs):
+    """Evaluate MLP token matrices whose masks and activations are hard (0/1, one-hot).
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_points, n_inputs)
+    tokens : Tensor of shape (batch, N_TOKENS, width)
+    depth, n_inputs : int
+
+    Returns
+    -------
+    Tensor of shape (batch, n_points)
+    """
+    parts = split_tokens(tokens, depth, n_inputs)
+    return token_mlp_forward(
+        x,
+        tokens,
+        depth,
+        n_inputs,
+        activation_probs=torch.stack(parts["activations"], dim=-2),
+        mask_probs=parts["masks"],
+    )

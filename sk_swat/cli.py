@@ -1,0 +1,128 @@
+"""The ``sk-swat`` command: ``demo``, ``pretrain``, ``evaluate-autoencoder``, ``benchmark``."""
+
+import argparse
+import json
+import sys
+
+
+def _pretrain(args):
+    import torch
+
+    from .autoencoder import SWATAutoencoderConfig
+    from .autoencoder.pretraining import PretrainSettings, pretrain
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    settings = PretrainSettings(
+        n_mlps=args.n_mlps,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        n_points=args.n_points,
+        loss=args.loss,
+        p=args.p,
+        reconstruction_weight=args.reconstruction_weight,
+        seed=args.seed,
+        checkpoint_every=args.checkpoint_every,
+    )
+    config = SWATAutoencoderConfig(
+        hidden_size=args.hidden_size,
+        n_encoder_layers=args.encoder_layers,
+        n_decoder_layers=args.decoder_layers,
+        n_head=args.heads,
+        shared_decoder_trunk=not args.separate_decoders,
+    )
+    result = pretrain(args.output_dir, settings, config, resume=args.resume, device=args.device, verbose=1)
+    print(json.dumps(result, indent=2))
+
+
+def _evaluate(args):
+    from .autoencoder.evaluation import write_fidelity_report
+
+    paths = write_fidelity_report(
+        args.output_dir,
+        autoencoder=args.autoencoder,
+        revision=args.revision,
+        n_mlps=args.n_mlps,
+        n_inputs=args.n_inputs,
+        seed=args.seed,
+        device=args.device,
+    )
+    print(paths["markdown"].read_text())
+    for key, path in paths.items():
+        print(f"{key}: {path}")
+
+
+def _demo(args):
+    from .demo import run_demo
+
+    run_demo(function=args.function, output=args.output, device=args.device, random_state=args.random_state)
+
+
+def _benchmark(args):
+    from .benchmarking import main as benchmark_main
+
+    benchmark_main(args.rest)
+
+
+def build_parser():
+    """Return the ``argparse`` parser of the ``sk-swat`` command."""
+    parser = argparse.ArgumentParser(prog="sk-swat", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="fit SWATRegressor on a 2-D CORNN function and draw the network")
+    demo.add_argument("--function", default="Himmelblau", help="CORNN function name or number")
+    demo.add_argument("--output", default="swat_demo.png", help="PNG of the found network")
+    demo.add_argument("--device", default="auto")
+    demo.add_argument("--random-state", type=int, default=0)
+    demo.set_defaults(func=_demo)
+
+    pre = sub.add_parser("pretrain", help="pretrain the MLP autoencoder on random MLPs")
+    pre.add_argument("output_dir")
+    pre.add_argument("--n-mlps", type=int, default=1_000_000, help="total random MLPs to see")
+    pre.add_argument("--batch-size", type=int, default=128)
+    pre.add_argument("--learning-rate", type=float, default=1e-3)
+    pre.add_argument("--n-points", type=int, default=256)
+    pre.add_argument("--loss", choices=("min", "pnorm"), default="min")
+    pre.add_argument("--p", type=float, default=2.0, help="exponent of the p-norm loss")
+    pre.add_argument("--reconstruction-weight", type=float, default=1.0)
+    pre.add_argument("--seed", type=int, default=0)
+    pre.add_argument("--checkpoint-every", type=int, default=500)
+    pre.add_argument("--hidden-size", type=int, default=128)
+    pre.add_argument("--encoder-layers", type=int, default=2)
+    pre.add_argument("--decoder-layers", type=int, default=2)
+    pre.add_argument("--heads", type=int, default=4)
+    pre.add_argument("--separate-decoders", action="store_true", help="one GPT-2 decoder per depth")
+    pre.add_argument("--resume", action="store_true", help="continue from OUTPUT_DIR/checkpoint.pt")
+    pre.add_argument("--device", default=None)
+    pre.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    pre.set_defaults(func=_pretrain)
+
+    ev = sub.add_parser("evaluate-autoencoder", help="fidelity report of an autoencoder on held-out random MLPs")
+    ev.add_argument("output_dir")
+    ev.add_argument("--autoencoder", default=None, help="directory or Hub repo id (default: the bundled one)")
+    ev.add_argument("--revision", default=None)
+    ev.add_argument("--n-mlps", type=int, default=1000, help="held-out MLPs per depth")
+    ev.add_argument("--n-inputs", type=int, default=2)
+    ev.add_argument("--seed", type=int, default=12345)
+    ev.add_argument("--device", default=None)
+    ev.set_defaults(func=_evaluate)
+
+    bench = sub.add_parser("benchmark", help="run the CORNN benchmark harness (see benchmarks/cornn.py)")
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=_benchmark)
+    return parser
+
+
+def main(argv=None):
+    """Run the ``sk-swat`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"sk-swat {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""``SparseMLP``: a hard, sparse MLP held as numpy arrays."""
+
+import numpy as np
+
+from .encoding import ACTIVATIONS, LEAKY_RELU_SLOPE
+
+__all__ = ["SparseMLP"]
+
+
+def _sigmoid(z):
+    # Written with exp of a non-positive number only, so it never overflows.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+_ACTIVATION_FUNCTIONS = (
+    _sigmoid,
+    np.tanh,
+    lambda z: np.where(z >= 0, z, LEAKY_RELU_SLOPE * z),
+)
+
+
+def _as_activation_indices(activation, width):
+    codes = []
+    for a in np.atleast_1d(np.asarray(activation, dtype=object)) if width else []:
+        if isinstance(a, str):
+            if a not in ACTIVATIONS:
+                raise ValueError(f"Unknown activation {a!r}; expected one of {ACTIVATIONS}.")
+            codes.append(ACTIVATIONS.index(a))
+        else:
+            code = int(a)
+            if not 0 <= code < len(ACTIVATIONS) or code != a:
+                raise ValueError(
+                    f"Activation codes are 0..{len(ACTIVATIONS) - 1} {ACTIVATIONS}, got {a!r}."
+                )
+            codes.append(code)
+    codes = np.asarray(codes, dtype=np.int64)
+    if codes.shape != (width,):
+        raise ValueError(f"Expected {width} activations for a layer of {width} neurons, got {codes.shape[0]}.")
+    return codes
+
+
+class SparseMLP:
+    """A trained MLP with pruned neurons, zero weights and one activation per neuron.
+
+    The network maps ``n_inputs`` features to one output through ``depth``
+    hidden layers. Hidden neuron ``h`` of layer ``j`` computes
+    ``act_jh(x @ weights[j][:, h] + biases[j][h])`` where ``act_jh`` is one of
+    :data:`~sk_swat.encoding.ACTIVATIONS`; a pruned neuron (``masks[j][h]``
+    False) outputs 0. The output is linear. Weights and biases that touch a
+    pruned neuron are set to zero on construction, so that equal networks
+    compare equal.
+
+    Parameters
+    ----------
+    weights : list of array-like
+        ``depth + 1`` matrices in (fan-in, fan-out) order; the last has one
+        column.
+    biases : list of array-like
+        ``depth + 1`` vectors; the last has one entry (the output bias).
+    activations : list of array-like
+        ``depth`` vectors, one activation per hidden neuron, as names
+        (``"sigmoid"``, ``"tanh"``, ``"leaky_relu"``) or codes 0, 1, 2.
+    masks : list of array-like of bool, default=None
+        ``depth`` vectors; True keeps a neuron. None keeps every neuron.
+
+    Attributes
+    ----------
+    n_inputs : int
+        Number of input features.
+    depth : int
+        Number of hidden layers.
+    hidden_widths : tuple of int
+        Width of each hidden layer, pruned neurons included.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_swat.mlp import SparseMLP
+    >>> mlp = SparseMLP(
+    ...     weights=[[[1.0, 0.0], [0.0, 2.0]], [[3.0], [0.0]]],
+    ...     biases=[[0.0, 0.5], [0.1]],
+    ...     activations=[["tanh", "sigmoid"]],
+    ...     masks=[[True, False]],
+    ... )
+    >>> mlp.n_nonzero
+    3
+    >>> mlp.architecture
+    {'n_layers': 1, 'hidden_layer_sizes': [1], 'activations': [['tanh']]}
+    >>> mlp.predict(np.array([[0.0, 0.0]]))
+    array([0.1])
+    """
+
+    def __init__(self, weights, biases, activations, masks=None):
+        if not isinstance(weights, (list, tuple)) or len(weights) < 2:
+            raise ValueError("weights must be a list of at least 2 matrices (one hidden layer and the output).")
+        depth = len(weights) - 1
+        if len(biases) != depth + 1:
+            raise ValueError(f"Expected {depth + 1} bias vectors, got {len(biases)}.")
+        if len(activations) != depth:
+            raise ValueError(f"Expected {depth} activation vectors, got {len(activations)}.")
+        weights = [np.array(w, dtype=np.float64, ndmin=2) for w in weights]
+        biases = [np.array(b, dtype=np.float64, ndmin=1) for b in biases]
+        for j in range(depth + 1):
+            fan_in, fan_out = weights[j].shape
+            if j and fan_in != weights[j - 1].shape[1]:
+                raise ValueError(
+                    f"weights[{j}] has {fan_in} rows but layer {j} has {weights[j - 1].shape[1]} neurons."
+                )
+            if biases[j].shape != (fan_out,):
+                raise ValueError(f"biases[{j}] must have shape ({fan_out},), got {biases[j].shape}.")
+        if weights[-1].shape[1] != 1:
+            raise ValueError("The output layer must have exactly one column.")
+        widths = tuple(w.shape[1] for w in weights[:-1])
+        if masks is None:
+            masks = [np.ones(n, dtype=bool) for n in widths]
+        if len(masks) != depth:
+            raise ValueError(f"Expected {depth} mask vectors, got {len(masks)}.")
+        masks = [np.asarray(m, dtype=bool).reshape(-1) for m in masks]
+        for j, (m, n) in enumerate(zip(masks, widths)):
+            if m.shape != (n,):
+                raise ValueError(f"masks[{j}] must have {n} entries, got {m.shape[0]}.")
+        self.activations = [_as_activation_indices(a, n) for a, n in zip(activations, widths)]
+        self.masks = masks
+        for j in range(depth):
+            weights[j][:, ~masks[j]] = 0.0
+            weights[j + 1][~masks[j], :] = 0.0
+            biases[j][~masks[j]] = 0.0
+            self.activations[j][~masks[j]] = 0
+        self.weights, self.biases = weights, biases
+
+    @property
+    def depth(self):
+        """Number of hidden layers."""
+        return len(self.weights) - 1
+
+    @property
+    def n_inputs(self):
+        """Number of input features."""
+        return self.weights[0].shape[0]
+
+    @property
+    def hidden_widths(self):
+        """Width of each hidden layer, pruned neurons included."""
+        return tuple(w.shape[1] for w in self.weights[:-1])
+
+    @property
+    def n_nonzero(self):
+        """Number of non-zero parameters, counted as in SWAT-NN.
+
+        Non-zero weights, plus non-zero biases of kept hidden neurons, plus
+        the output bias if it is non-zero. Weights of pruned neurons are zero
+        and so do not count.
+        """
+        count = sum(int(np.count_nonzero(w)) for w in self.weights)
+        count += sum(int(np.count_nonzero(b)) for b in self.biases)
+        return count
+
+    @property
+    def n_neurons(self):
+        """Number of kept hidden neurons."""
+        return int(sum(m.sum() for m in self.masks))
+
+    @property
+    def architecture(self):
+        """The kept structure as a plain dict.
+
+        Keys ``n_layers`` (number of hidden layers), ``hidden_layer_sizes``
+        (kept neurons per layer) and ``activations`` (the activation name of
+        each kept neuron, layer by layer).
+        """
+        return {
+            "n_layers": self.depth,
+            "hidden_layer_sizes": [int(m.sum()) for m in self.masks],
+            "activations": [
+                [ACTIVATIONS[a] for a in act[m]] for act, m in zip(self.activations, self.masks)
+            ],
+        }
+
+    def predict(self, X):
+        """Evaluate the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_inputs)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        h = np.asarray(X, dtype=np.float64)
+        if h.ndim != 2 or h.shape[1] != self.n_inputs:
+            raise ValueError(f"X must have shape (n_samples, {self.n_inputs}), got {h.shape}.")
+        for w, b, act, m in zip(self.weights, self.biases, self.activations, self.masks):
+            z = h @ w + b
+            h = np.zeros_like(z)
+            for code, fn in enumerate(_ACTIVATION_FUNCTIONS):
+                cols = m & (act == code)
+                h[:, cols] = fn(z[:, cols])
+        return (h @ self.weights[-1] + self.biases[-1])[:, 0]
+
+    def compact(self):
+        """Return the same function with pruned neurons removed.
+
+        Returns
+        -------
+        SparseMLP
+            Every neuron kept; hidden widths equal the kept counts.
+
+        Examples
+        --------
+        >>> from sk_swat.mlp import SparseMLP
+        >>> SparseMLP.random(n_inputs=3, depth=2, random_state=1).compact().hidden_widths
+        (2, 3)
+        """
+        keep = [np.ones(self.n_inputs, dtype=bool)] + self.masks + [np.ones(1, dtype=bool)]
+        weights = [w[np.ix_(keep[j], keep[j + 1])] for j, w in enumerate(self.weights)]
+        biases = [b[keep[j + 1]] for j, b in enumerate(self.biases)]
+        activations = [a[m] for a, m in zip(self.activations, self.masks)]
+        return SparseMLP(weights, biases, activations)
+
+    def padded(self, width):
+        """Return the same function with every hidden layer padded to ``width`` neurons.
+
+        Padding neurons are pruned (mask False). Used to write the network in
+        the fixed-width token layout.
+
+        Parameters
+        ----------
+        width : int
+            Target width, at least the widest hidden layer.
+
+        Returns
+        -------
+        SparseMLP
+        """
+        extra = [width - n for n in self.hidden_widths]
+        if min(extra) < 0:
+            raise ValueError(f"Cannot pad layers of {list(self.hidden_widths)} to {width} neurons.")
+        pad_rows = [0] + extra
+        pad_cols = extra + [0]
+        weights = [np.pad(w, ((0, r), (0, c))) for w, r, c in zip(self.weights, pad_rows, pad_cols)]
+        biases = [np.pad(b, (0, c)) for b, c in zip(self.biases, pad_cols)]
+        activations = [np.pad(a, (0, e)) for a, e in zip(self.activations, extra)]
+        masks = [np.pad(m, (0, e)) for m, e in zip(self.masks, extra)]
+        return SparseMLP(weights, biases, activations, masks)
+
+    def to_torch(self, dtype=None):
+        """Export the kept network as a ``torch.nn.Sequential``.
+
+        Pruned neurons are removed; each hidden layer is a ``torch.nn.Linear``
+        followed by a :class:`~sk_swat.mlp.NeuronwiseActivation` that applies
+        each neuron's own activation. Zero weights stay zero (no masks are
+        needed, but training the exported module will fill them in).
+
+        Parameters
+        ----------
+        dtype : torch.dtype, default=None
+            Parameter dtype; ``torch.float32`` if None.
+
+        Returns
+        -------
+        torch.nn.Sequential
+            Maps a (n_samples, n_inputs) tensor to (n_samples, 1).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from sk_swat.mlp import SparseMLP
+        >>> mlp = SparseMLP.random(n_inputs=2, depth=2, random_state=0)
+        >>> module = mlp.to_torch(dtype=torch.float64)
+        >>> X = torch.rand(5, 2, dtype=torch.float64)
+        >>> bool(torch.allclose(module(X)[:, 0], torch.from_numpy(mlp.predict(X.numpy()))))
+        True
+        """
+        import torch
+
+        from .torch_mlp import NeuronwiseActivation
+
+        dtype = torch.float32 if dtype is None else dtype
+        small = self.compact()
+        layers = []
+        for j, (w, b) in enumerate(zip(small.weights, small.biases)):
+            linear = torch.nn.Linear(*w.shape, dtype=dtype)
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(w.T.copy()))
+                linear.bias.copy_(torch.from_numpy(b))
+            layers.append(linear)
+            if j < small.depth:
+                layers.append(NeuronwiseActivation(small.activations[j]))
+        return torch.nn.Sequential(*layers)
+
+    @classmethod
+    def random(cls, n_inputs, depth, *, width=7, keep_probability=0.5, random_state=None):
+        """Draw a random MLP as in SWAT-NN's pretraining data.
+
+        Weights from U[-5, 5], biases from U[-1, 1], each neuron kept with
+        probability ``keep_probability`` (at least one per layer), activations
+        uniform over the candidates.
+
+        Parameters
+        ----------
+        n_inputs : int
+            Number of inputs.
+        depth : int
+            Number of hidden layers.
+        width : int, default=7
+            Hidden layer width before pruning.
+        keep_probability : float, default=0.5
+            Chance that a neuron is kept.
+        random_state : int, RandomState instance or None, default=None
+            Seed or generator.
+
+        Returns
+        -------
+        SparseMLP
+
+        Examples
+        --------
+        >>> from sk_swat.mlp import SparseMLP
+        >>> SparseMLP.random(n_inputs=2, depth=3, random_state=0).depth
+        3
+        """
+        rng = random_state if isinstance(random_state, np.random.RandomState) else np.random.RandomState(random_state)
+        sizes = [n_inputs] + [width] * depth + [1]
+        weights = [rng.uniform(-5, 5, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+        biases = [rng.uniform(-1, 1, b) for b in sizes[1:]]
+        activations = [rng.randint(len(ACTIVATIONS), size=width) for _ in range(depth)]
+        masks = []
+        for _ in range(depth):
+            m = rng.uniform(size=width) < keep_probability
+            m[rng.randint(width)] = True
+            masks.append(m)
+        return cls(weights, biases, activations, masks)
+
+    def __eq__(self, other):
+        if not isinstance(other, SparseMLP) or self.hidden_widths != other.hidden_widths:
+            return NotImplemented if not isinstance(other, SparseMLP) else False
+        pairs = zip(
+            self.weights + self.biases + self.activations + self.masks,
+            other.weights + other.biases + other.activations + other.masks,
+        )
+        return self.n_inputs == other.n_inputs and all(np.array_equal(a, b) for a, b in pairs)
+
+    __hash__ = None
+
+    def __repr__(self):
+        arch = self.architecture
+        return (
+            f"SparseMLP(n_inputs={self.n_inputs}, hidden_layer_sizes={arch['hidden_layer_sizes']}, "
+            f"n_nonzero={self.n_nonzero})"
+        )

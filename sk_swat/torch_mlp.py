@@ -1,0 +1,106 @@
+"""Batched torch forward of MLPs given as token matrices.
+
+Used by pretraining (the functional loss on decoded MLPs) and by the latent
+search (the relaxed MLP). Knows the token layout through
+:mod:`sk_swat.encoding` and nothing of autoencoders or scikit-learn.
+"""
+
+import torch
+import torch.nn.functional as F
+
+from .encoding import LEAKY_RELU_SLOPE, real_entries, split_tokens
+
+__all__ = ["NeuronwiseActivation", "candidate_activations", "real_entries_tensor", "token_mlp_forward"]
+
+
+def real_entries_tensor(depth, n_inputs, device=None):
+    """:func:`sk_swat.encoding.real_entries` as a float32 tensor on ``device``."""
+    return torch.tensor(real_entries(depth, n_inputs), device=device)
+
+
+def candidate_activations(z):
+    """All candidate activations of ``z``, stacked on a new last dimension.
+
+    Parameters
+    ----------
+    z : Tensor of shape (...)
+
+    Returns
+    -------
+    Tensor of shape (..., 3)
+        sigmoid, tanh and leaky ReLU, in :data:`~sk_swat.encoding.ACTIVATIONS` order.
+    """
+    return torch.stack(
+        (torch.sigmoid(z), torch.tanh(z), F.leaky_relu(z, LEAKY_RELU_SLOPE)), dim=-1
+    )
+
+
+class NeuronwiseActivation(torch.nn.Module):
+    """Apply a different activation function to each feature.
+
+    Parameters
+    ----------
+    codes : array-like of int
+        Activation code of each feature (0 sigmoid, 1 tanh, 2 leaky ReLU).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.torch_mlp import NeuronwiseActivation
+    >>> NeuronwiseActivation([1, 2])(torch.tensor([[0.0, -1.0]]))
+    tensor([[ 0.0000, -0.0100]])
+    """
+
+    def __init__(self, codes):
+        super().__init__()
+        self.register_buffer("codes", torch.as_tensor(codes, dtype=torch.long).reshape(-1))
+
+    def forward(self, z):
+        index = self.codes.expand(*z.shape).unsqueeze(-1)
+        return candidate_activations(z).gather(-1, index).squeeze(-1)
+
+    def extra_repr(self):
+        return f"codes={self.codes.tolist()}"
+
+
+def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_probs, weight_fn=None):
+    """Evaluate a batch of MLPs written as token matrices.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_points, n_inputs) or (batch, n_points, n_inputs)
+        Inputs, shared by the batch or one set per MLP.
+    tokens : Tensor of shape (batch, N_TOKENS, width)
+        Token matrices; only the weight, bias and output columns are read.
+    depth : int
+        Number of hidden layers.
+    n_inputs : int
+        Number of inputs.
+    activation_probs : Tensor of shape (batch, N_TOKENS, depth, 3)
+        Mixing weights of the candidate activations of every neuron (a
+        softmax for a relaxed MLP, one-hot for a hard one).
+    mask_probs : Tensor of shape (batch, N_TOKENS, depth)
+        Multiplier on every neuron's output (soft or hard neuron masks).
+    weight_fn : callable, optional
+        Applied to every weight matrix (not to biases) before use, e.g. a soft
+        threshold.
+
+    Returns
+    -------
+    Tensor of shape (batch, n_points)
+    """
+    parts = split_tokens(tokens, depth, n_inputs)
+    weights = parts["weights"] + [parts["output_weights"]]
+    if weight_fn is not None:
+        weights = [weight_fn(w) for w in weights]
+    if x.dim() == 2:
+        h = torch.einsum("pi,bhi->bph", x, weights[0])
+    else:
+        h = torch.einsum("bpi,bhi->bph", x, weights[0])
+    for j in range(depth):
+        if j:
+            h = torch.einsum("bpg,bgh->bph", h, weights[j])
+        z = h + parts["biases"][j].unsqueeze(1)
+        mixed = (candidate_activations(z) * activation_probs[:, None, :, j, :]).sum(-1)
+        h = mixed * mask_probs[:, None, :, j]
+    return torch.einsum("bph,bh->bp", h, weights[depth]) + parts["output_bias"].unsqueeze(1)
