@@ -309,6 +309,10 @@ def tokens_to_mlp(values, depth, n_inputs, *, weight_threshold=0.0, mask_thresho
     from .mlp import SparseMLP
 
     values = np.asarray(values, dtype=np.float64)
+    if values.shape != (N_TOKENS, TOKEN_WIDTH):
+        raise ValueError(
+            f"A token matrix has shape ({N_TOKENS}, {TOKEN_WIDTH}), got {values.shape}."
+        )
     parts = split_tokens(values, depth, n_inputs)
     weights = [parts["weights"][0].T] + [w for w in parts["weights"][1:]]
     weights.append(parts["output_weights"][:, None])

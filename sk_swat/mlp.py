@@ -9,7 +9,8 @@ __all__ = ["SparseMLP"]
 
 def _sigmoid(z):
     # Written with exp of a non-positive number only, so it never overflows.
-    e = np.exp(-np.abs(z))
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
@@ -100,6 +101,8 @@ class SparseMLP:
         if len(activations) != depth:
             raise ValueError(f"Expected {depth} activation vectors, got {len(activations)}.")
         weights = [np.array(w, dtype=np.float64, ndmin=2) for w in weights]
+        if any(w.ndim != 2 for w in weights):
+            raise ValueError("Every weight matrix must be 2-D (fan-in, fan-out).")
         biases = [np.array(b, dtype=np.float64, ndmin=1) for b in biases]
         for j in range(depth + 1):
             fan_in, fan_out = weights[j].shape
@@ -116,7 +119,7 @@ class SparseMLP:
             masks = [np.ones(n, dtype=bool) for n in widths]
         if len(masks) != depth:
             raise ValueError(f"Expected {depth} mask vectors, got {len(masks)}.")
-        masks = [np.asarray(m, dtype=bool).reshape(-1) for m in masks]
+        masks = [np.array(m, dtype=bool).reshape(-1) for m in masks]
         for j, (m, n) in enumerate(zip(masks, widths)):
             if m.shape != (n,):
                 raise ValueError(f"masks[{j}] must have {n} entries, got {m.shape[0]}.")

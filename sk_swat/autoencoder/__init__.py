@@ -2,5 +2,6 @@
 
 from .configuration import SWATAutoencoderConfig
 from .modeling import SWATAutoencoder
+from .loading import load_autoencoder
 
-__all__ = ["SWATAutoencoderConfig", "SWATAutoencoder"]
+__all__ = ["SWATAutoencoderConfig", "SWATAutoencoder", "load_autoencoder"]

@@ -1,5 +1,7 @@
 """``SWATAutoencoder``: GPT-2 encoder and per-depth decoders for MLP token matrices."""
 
+from functools import lru_cache
+
 import torch
 from torch import nn
 from transformers import GPT2Config, GPT2Model, PreTrainedModel
@@ -29,6 +31,18 @@ def _gpt2_stack(config, n_layer):
     # Token embeddings are never used (MLP tokens come in as embeddings).
     gpt2.wte.weight.requires_grad_(False)
     return gpt2
+
+
+@lru_cache(maxsize=None)
+def _output_scale(depth, value_scale):
+    # Weights and biases are decoded in units of value_scale; logits are not.
+    # (Not a buffer: transformers' loading leaves non-persistent buffers uninitialised.)
+    lay = encoding.layout(depth)
+    scale = torch.full((encoding.TOKEN_WIDTH,), value_scale)
+    for s in lay.activations:
+        scale[s] = 1.0
+    scale[lay.masks] = 1.0
+    return scale
 
 
 class SWATAutoencoder(PreTrainedModel):
@@ -75,17 +89,7 @@ class SWATAutoencoder(PreTrainedModel):
         self.heads = nn.ModuleList(
             nn.Linear(d, encoding.TOKEN_WIDTH) for _ in range(encoding.MAX_DEPTH)
         )
-        for k in range(1, encoding.MAX_DEPTH + 1):
-            self.register_buffer(f"_output_scale_{k}", self._output_scale(k), persistent=False)
         self.post_init()
-
-    def _output_scale(self, depth):
-        lay = encoding.layout(depth)
-        scale = torch.full((encoding.TOKEN_WIDTH,), float(self.config.value_scale))
-        for s in lay.activations:
-            scale[s] = 1.0
-        scale[lay.masks] = 1.0
-        return scale
 
     def _init_weights(self, module):
         if isinstance(module, (nn.Linear, Conv1D)):
@@ -122,7 +126,8 @@ class SWATAutoencoder(PreTrainedModel):
         return trunk(inputs_embeds=z, use_cache=False).last_hidden_state
 
     def _head(self, hidden, depth):
-        return self.heads[depth - 1](hidden) * getattr(self, f"_output_scale_{depth}")
+        scale = _output_scale(depth, float(self.config.value_scale)).to(hidden.device, hidden.dtype)
+        return self.heads[depth - 1](hidden) * scale
 
     def decode(self, z, depth):
         """Decode latents to token matrices of depth-``depth`` MLPs.
@@ -157,6 +162,29 @@ class SWATAutoencoder(PreTrainedModel):
             hidden = self._trunk(z, 1)
             return [self._head(hidden, k) for k in range(1, encoding.MAX_DEPTH + 1)]
         return [self.decode(z, k) for k in range(1, encoding.MAX_DEPTH + 1)]
+
+    def decode_groups(self, z, depths, sizes):
+        """Decode a batch whose consecutive groups of latents belong to different depths.
+
+        Parameters
+        ----------
+        z : Tensor of shape (batch, N_TOKENS, hidden_size)
+        depths : sequence of int
+            Depth of each group.
+        sizes : sequence of int
+            Number of latents in each group; they add up to ``batch``.
+
+        Returns
+        -------
+        list of Tensor
+            One (size, N_TOKENS, TOKEN_WIDTH) tensor per group. A shared
+            trunk runs once over the whole batch.
+        """
+        groups = torch.split(z, list(sizes))
+        if self.config.shared_decoder_trunk:
+            hidden = torch.split(self._trunk(z, 1), list(sizes))
+            return [self._head(h, k) for h, k in zip(hidden, depths)]
+        return [self.decode(g, k) for g, k in zip(groups, depths)]
 
     def forward(self, tokens, real):
         """Encode then decode with every decoder.

@@ -265,15 +265,17 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
     config = config or SWATAutoencoderConfig()
     torch.manual_seed(settings.seed)
     model = SWATAutoencoder(config)
+    if state is not None:
+        model.load_state_dict(state["model"])
+    # On the device before the optimiser loads its state, so that Adam's moments follow it there.
+    model.to(device)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
     step, mlps_seen, total_seconds = 0, 0, 0.0
     if state is not None:
-        model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         for group in optimizer.param_groups:
             group["lr"] = settings.learning_rate
         step, mlps_seen, total_seconds = state["step"], state["mlps_seen"], state["seconds"]
-    model.to(device)
     trained = model
     if distributed:
         trained = torch.nn.parallel.DistributedDataParallel(
@@ -352,7 +354,7 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
         bar.set_postfix(loss=f"{loss.item():.3f}", holdout=f"{last_error:.3f}")
         if step % settings.checkpoint_every == 0:
             checkpoint()
-    if n_steps or state is None:
+    if (n_steps or state is None) and step % settings.checkpoint_every:
         checkpoint()
     bar.close()
     seconds = time.perf_counter() - start

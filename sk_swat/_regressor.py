@@ -1,0 +1,385 @@
+"""``SWATRegressor``: SWAT-NN latent search as a scikit-learn estimator."""
+
+import time
+from functools import lru_cache
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._device import resolve_device
+from .encoding import ACTIVATIONS, MAX_DEPTH, MAX_INPUTS
+
+__all__ = ["SWATRegressor"]
+
+
+@lru_cache(maxsize=4)
+def _frozen_autoencoder(name_or_path, revision, device):
+    """Load an autoencoder once per process and device (fits reuse it; pickles never hold it)."""
+    from .autoencoder import SWATAutoencoder, load_autoencoder
+
+    if isinstance(name_or_path, SWATAutoencoder):
+        return name_or_path.to(device).eval().requires_grad_(False)
+    return load_autoencoder(name_or_path, revision=revision, device=device)
+
+
+def _check_depths(depths):
+    try:
+        values = [int(d) for d in depths]
+    except TypeError:
+        raise TypeError(f"depths must be a sequence of ints such as (1, 2, 3, 4), got {depths!r}.") from None
+    if not values or len(set(values)) != len(values) or any(v != d for v, d in zip(values, depths)):
+        raise ValueError(f"depths must be distinct integers, got {depths!r}.")
+    if not all(1 <= d <= MAX_DEPTH for d in values):
+        raise ValueError(f"depths must lie in 1..{MAX_DEPTH} (the autoencoder's decoders), got {depths!r}.")
+    return sorted(values)
+
+
+class SWATRegressor(RegressorMixin, BaseEstimator):
+    """Sparse, compact MLP regressor trained in the latent space of an MLP autoencoder.
+
+    ``fit`` scales ``X`` and ``y`` to [-1, 1], then runs the latent search of
+    SWAT-NN (Huang et al., 2025, Section III-B): for every depth in
+    ``depths`` and every restart it optimises a latent point of the
+    pretrained autoencoder by Adam, so that the MLP the decoder makes of it
+    fits the data, under a weight-sparsity penalty (``lambda_s``), a neuron
+    compactness penalty (``alpha``, ``beta``) and a temperature-annealed
+    choice of one activation per neuron. Every candidate is hardened (small
+    weights zeroed, weak neurons pruned, arg-max activation); among those
+    whose validation MSE is within ``(1 + tol)`` of the best, the one with
+    the fewest non-zero parameters is kept, and its surviving weights may be
+    refined with its sparsity pattern fixed. ``predict`` runs that small
+    network in numpy.
+
+    Parameters
+    ----------
+    autoencoder : str, path or None, default=None
+        The pretrained autoencoder: None for the one bundled with sk-swat
+        (no network access), a local directory, or a Hugging Face Hub repo id
+        ``"owner/name"``.
+    revision : str, default=None
+        Hub revision (branch, tag or commit) when ``autoencoder`` is a repo id.
+    depths : tuple of int, default=(1, 2, 3, 4)
+        Numbers of hidden layers to search (each uses its own decoder).
+    n_restarts : int, default=2
+        Random latent starting points per depth. All ``len(depths) *
+        n_restarts`` candidates are optimised together as one batch.
+    max_iter : int, default=1000
+        Adam steps on the latents. The paper uses 8001; 1000 keeps a fit on
+        a 2-core CPU under a minute with little loss of accuracy.
+    learning_rate : float, default=0.1
+        Adam learning rate of the latents (the paper's value).
+    lambda_s : float, default=1e-4
+        Strength of the weight-sparsity penalty (Eq. 9).
+    alpha : float, default=0.4
+        Weight of the negative spread of neuron masks in the compactness
+        penalty (Eq. 13): pushes each mask to 0 or 1.
+    beta : float, default=1e-3
+        Weight of the mean neuron mask in the compactness penalty: prunes neurons.
+    l1_weight : float, default=0.1
+        ``mu_1``, weight of the L1 term inside the sparsity penalty (Eq. 11).
+    softcount_weight : float, default=0.01
+        ``mu_c``, weight of the soft count of weights above the learnable
+        threshold (Eq. 12).
+    threshold_learning_rate : float, default=1e-3
+        Adam learning rate of the weight thresholds.
+    temperature_init : float, default=1.0
+        Softmax temperature of the activation choice at the start (Eq. 14).
+    temperature_final : float, default=0.01
+        Lowest temperature.
+    anneal_fraction : float, default=0.375
+        Fraction of ``max_iter`` over which the temperature decays linearly
+        (the paper: 3000 of 8000 steps). The best latent is kept from then on.
+    activation : {"search", "sigmoid", "tanh", "leaky_relu"}, default="search"
+        "search" chooses one activation per neuron; a name fixes all neurons
+        to it (the paper's Exp. 2 baseline).
+    prune_neurons : bool, default=True
+        Search the number of neurons per layer. False keeps all 7 neurons of
+        every layer (the paper's Exp. 2 and 3).
+    tol : float, default=0.05
+        Candidates within ``(1 + tol)`` of the best validation MSE compete on
+        sparsity (the paper's 5 % rule).
+    validation_fraction : float, default=0.1
+        Share of the training rows held out to choose among candidates (at
+        least one row). 0 chooses on the training rows.
+    refine_iter : int, default=500
+        Adam steps (learning rate ``refine_learning_rate``, full batch) that
+        train the chosen network's surviving weights with its sparsity
+        pattern fixed, on all training rows. 0 turns refinement off. Not in
+        the paper.
+    refine_learning_rate : float, default=0.01
+        Learning rate of the refinement.
+    init : {"encode", "normal"}, default="encode"
+        Starting latents: the codes of random MLPs drawn as in pretraining
+        ("encode", so that every start decodes to a well-formed network), or
+        draws from N(0, I) as in the paper ("normal").
+    batch_size : int, default=1024
+        Rows per search step; smaller data sets use all rows every step.
+        Memory does not grow with the number of rows.
+    device : str, default="auto"
+        "auto" (CUDA if available, else CPU), "cpu", "cuda" or "cuda:N".
+    random_state : int, RandomState instance or None, default=None
+        Seeds the latent starting points, the mini-batches and the
+        validation split.
+    verbose : int, default=0
+        Show progress bars.
+
+    Attributes
+    ----------
+    mlp_ : SparseMLP
+        The chosen network, on the scaled data (see ``predict``).
+    n_nonzero_ : int
+        Non-zero weights plus non-zero biases of kept neurons plus the output
+        bias, as the paper counts them.
+    architecture_ : dict
+        ``n_layers``, ``hidden_layer_sizes`` (kept neurons per layer) and
+        ``activations`` (name of each kept neuron's activation).
+    candidates_ : dict of ndarray
+        ``depth``, ``restart``, ``validation_mse``, ``n_nonzero`` and
+        ``chosen`` (bool) of every candidate.
+    n_iter_ : int
+        Search steps run.
+    loss_curve_ : list of float
+        Mean search loss over candidates at every step.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Feature names seen in ``fit`` (only if ``X`` had string column names).
+    device_ : str
+        The device the search ran on.
+    fit_time_ : float
+        Seconds spent in ``fit``.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : Dense MLP trained by gradient descent on its weights.
+
+    Notes
+    -----
+    Fitted state is numpy only: a model fitted on a GPU unpickles and
+    predicts on a CPU-only machine, and the pickle holds the small network,
+    not the autoencoder.
+
+    References
+    ----------
+    Z. Huang, M. Montazerin, A. Srivastava. "SWAT-NN: Simultaneous Weights
+    and Architecture Training for Neural Networks in a Latent Space", 2025.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_swat import SWATRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, (200, 2))
+    >>> y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2
+    >>> reg = SWATRegressor(depths=(1, 2), max_iter=50, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    >>> sorted(reg.architecture_)
+    ['activations', 'hidden_layer_sizes', 'n_layers']
+    """
+
+    _parameter_constraints = {
+        "autoencoder": [str, "path-like", None, "object"],
+        "revision": [str, None],
+        "depths": ["array-like"],
+        "n_restarts": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "lambda_s": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "l1_weight": [Interval(Real, 0, None, closed="left")],
+        "softcount_weight": [Interval(Real, 0, None, closed="left")],
+        "threshold_learning_rate": [Interval(Real, 0, None, closed="left")],
+        "temperature_init": [Interval(Real, 0, None, closed="neither")],
+        "temperature_final": [Interval(Real, 0, None, closed="neither")],
+        "anneal_fraction": [Interval(Real, 0, 1, closed="right")],
+        "activation": [StrOptions({"search", *ACTIVATIONS})],
+        "prune_neurons": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "refine_iter": [Interval(Integral, 0, None, closed="left")],
+        "refine_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "init": [StrOptions({"encode", "normal"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, "object"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        autoencoder=None,
+        revision=None,
+        depths=(1, 2, 3, 4),
+        n_restarts=2,
+        max_iter=1000,
+        learning_rate=0.1,
+        lambda_s=1e-4,
+        alpha=0.4,
+        beta=1e-3,
+        l1_weight=0.1,
+        softcount_weight=0.01,
+        threshold_learning_rate=1e-3,
+        temperature_init=1.0,
+        temperature_final=0.01,
+        anneal_fraction=0.375,
+        activation="search",
+        prune_neurons=True,
+        tol=0.05,
+        validation_fraction=0.1,
+        refine_iter=500,
+        refine_learning_rate=0.01,
+        init="encode",
+        batch_size=1024,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.autoencoder = autoencoder
+        self.revision = revision
+        self.depths = depths
+        self.n_restarts = n_restarts
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.lambda_s = lambda_s
+        self.alpha = alpha
+        self.beta = beta
+        self.l1_weight = l1_weight
+        self.softcount_weight = softcount_weight
+        self.threshold_learning_rate = threshold_learning_rate
+        self.temperature_init = temperature_init
+        self.temperature_final = temperature_final
+        self.anneal_fraction = anneal_fraction
+        self.activation = activation
+        self.prune_neurons = prune_neurons
+        self.tol = tol
+        self.validation_fraction = validation_fraction
+        self.refine_iter = refine_iter
+        self.refine_learning_rate = refine_learning_rate
+        self.init = init
+        self.batch_size = batch_size
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Search a sparse MLP for ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs; at most 16 features.
+        y : array-like of shape (n_samples,)
+            Training targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights of the squared error.
+
+        Returns
+        -------
+        self : SWATRegressor
+            The fitted estimator.
+        """
+        from .search import SearchSettings, latent_search, refine, select_candidate
+
+        start = time.perf_counter()
+        depths = _check_depths(self.depths)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=2)
+        if X.shape[1] > MAX_INPUTS:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but the autoencoder supports at most {MAX_INPUTS}. "
+                f"Reduce them first, e.g. make_pipeline(PCA(n_components={MAX_INPUTS}), SWATRegressor()), "
+                "or pretrain a wider autoencoder."
+            )
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        self._x_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(X)
+        self._y_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(y.reshape(-1, 1))
+        Xs = self._x_scaler.transform(X)
+        ys = self._y_scaler.transform(y.reshape(-1, 1))[:, 0]
+
+        n = X.shape[0]
+        order = rng.permutation(n)
+        n_val = int(np.ceil(self.validation_fraction * n)) if self.validation_fraction else 0
+        n_val = min(n_val, n - 1)
+        val, train = (order[:n_val], order[n_val:]) if n_val else (order, order)
+
+        settings = SearchSettings(
+            depths=tuple(depths),
+            n_restarts=self.n_restarts,
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            threshold_learning_rate=self.threshold_learning_rate,
+            lambda_s=self.lambda_s,
+            l1_weight=self.l1_weight,
+            softcount_weight=self.softcount_weight,
+            alpha=self.alpha,
+            beta=self.beta,
+            temperature_init=self.temperature_init,
+            temperature_final=self.temperature_final,
+            anneal_fraction=self.anneal_fraction,
+            activation=self.activation,
+            prune_neurons=self.prune_neurons,
+            batch_size=self.batch_size,
+            init=self.init,
+        )
+        autoencoder = _frozen_autoencoder(self.autoencoder, self.revision, str(device))
+        candidates, loss_curve = latent_search(
+            autoencoder, Xs[train], ys[train], settings,
+            sample_weight=sample_weight[train], device=device, seed=seed, verbose=self.verbose,
+        )
+        w_val = sample_weight[val]
+        val_mse = np.array([
+            np.average((c.mlp.predict(Xs[val]) - ys[val]) ** 2, weights=w_val) for c in candidates
+        ])
+        nonzero = np.array([c.mlp.n_nonzero for c in candidates])
+        chosen = select_candidate(val_mse, nonzero, self.tol)
+        self.mlp_ = refine(
+            candidates[chosen].mlp, Xs, ys, sample_weight=sample_weight,
+            n_iter=self.refine_iter, learning_rate=self.refine_learning_rate, device=device,
+        )
+        self.candidates_ = {
+            "depth": np.array([c.depth for c in candidates]),
+            "restart": np.array([c.restart for c in candidates]),
+            "validation_mse": val_mse,
+            "n_nonzero": nonzero,
+            "chosen": np.arange(len(candidates)) == chosen,
+        }
+        self.n_nonzero_ = self.mlp_.n_nonzero
+        self.architecture_ = self.mlp_.architecture
+        self.n_iter_ = self.max_iter
+        self.loss_curve_ = loss_curve
+        self.device_ = str(device)
+        self.fit_time_ = time.perf_counter() - start
+        return self
+
+    def predict(self, X):
+        """Predict with the found network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        out = self.mlp_.predict(self._x_scaler.transform(X))
+        return self._y_scaler.inverse_transform(out.reshape(-1, 1))[:, 0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

@@ -1,0 +1,351 @@
+"""Latent gradient descent: finding a sparse, compact MLP for a data set (SWAT-NN, Section III-B).
+
+All candidates (every depth times every restart) are optimised together: their
+latents form one batch through the frozen decoders, and each candidate has its
+own learnable weight threshold. The loss of a candidate is
+
+    MSE + lambda_s * (mu_1 * sum|W| + mu_c * sum sigmoid(20 (|W| - t)))
+        - alpha * mean_layers std(M) + beta * mean_layers mean(M)
+
+with soft weight masks ``W * sigmoid(200 (|W| - t))``, soft neuron masks
+``sigmoid(200 (M - 0.5))`` where ``M = sigmoid(mask logits)``, and activations
+mixed by ``softmax(logits / T)`` with a temperature annealed from
+``temperature_init`` to ``temperature_final`` (Eq. 9-15). Candidates are summed
+into one objective; as every candidate owns its latent and threshold, and
+Adam scales each coordinate on its own, they are optimised independently.
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from . import encoding
+from .encoding import split_tokens, tokens_to_mlp
+from .mlp import SparseMLP
+from .torch_mlp import NeuronwiseActivation, real_entries_tensor, token_mlp_forward
+
+__all__ = ["SearchSettings", "Candidate", "latent_search", "select_candidate", "refine"]
+
+_WEIGHT_SHARPNESS = 200.0
+_NEURON_SHARPNESS = 200.0
+_COUNT_SHARPNESS = 20.0
+_MAX_THRESHOLD = 3.0
+_NEURON_THRESHOLD = 0.5
+
+
+@dataclasses.dataclass
+class SearchSettings:
+    """Settings of :func:`latent_search`; see :class:`~sk_swat.SWATRegressor` for their meaning."""
+
+    depths: tuple = (1, 2, 3, 4)
+    n_restarts: int = 2
+    max_iter: int = 2000
+    learning_rate: float = 0.1
+    threshold_learning_rate: float = 1e-3
+    lambda_s: float = 1e-4
+    l1_weight: float = 0.1
+    softcount_weight: float = 0.01
+    alpha: float = 0.4
+    beta: float = 1e-3
+    temperature_init: float = 1.0
+    temperature_final: float = 0.01
+    anneal_fraction: float = 0.375
+    activation: str = "search"
+    prune_neurons: bool = True
+    batch_size: int = 4096
+    init: str = "encode"
+
+
+@dataclasses.dataclass
+class Candidate:
+    """One searched network: its depth, restart, hard MLP and final training loss."""
+
+    depth: int
+    restart: int
+    mlp: SparseMLP
+    train_loss: float
+    threshold: float
+
+
+def _temperature(step, settings):
+    anneal = max(1, round(settings.anneal_fraction * settings.max_iter))
+    return max(settings.temperature_final, settings.temperature_init * (1 - step / anneal))
+
+
+def _per_candidate(t, like):
+    return t.view(-1, *([1] * (like.dim() - 1)))
+
+
+class _Relaxation:
+    """Turn decoder output into the relaxed MLP of one depth group and its penalties."""
+
+    def __init__(self, depth, n_inputs, settings, device):
+        self.depth, self.n_inputs, self.settings = depth, n_inputs, settings
+        if settings.activation != "search":
+            code = encoding.ACTIVATIONS.index(settings.activation)
+            self.fixed_activation = torch.nn.functional.one_hot(
+                torch.tensor(code, device=device), encoding.N_ACTIVATIONS
+            ).float()
+        else:
+            self.fixed_activation = None
+
+    def activation_probs(self, parts, temperature):
+        logits = torch.stack(parts["activations"], dim=-2)
+        if self.fixed_activation is not None:
+            return self.fixed_activation.expand(logits.shape)
+        return (logits / temperature).softmax(-1)
+
+    def mask_probs(self, parts):
+        if not self.settings.prune_neurons:
+            return torch.ones_like(parts["masks"])
+        return parts["masks"].sigmoid()
+
+    def forward(self, x, raw, threshold, temperature):
+        """Relaxed outputs (n_candidates, n_rows) and penalties (n_candidates,)."""
+        s = self.settings
+        parts = split_tokens(raw, self.depth, self.n_inputs)
+        m = self.mask_probs(parts)
+        soft_m = torch.sigmoid(_NEURON_SHARPNESS * (m - _NEURON_THRESHOLD)) if s.prune_neurons else m
+
+        def soft_weights(w):
+            return w * torch.sigmoid(_WEIGHT_SHARPNESS * (w.abs() - _per_candidate(threshold, w)))
+
+        out = token_mlp_forward(
+            x, raw, self.depth, self.n_inputs,
+            activation_probs=self.activation_probs(parts, temperature),
+            mask_probs=soft_m,
+            weight_fn=soft_weights,
+        )
+        penalty = torch.zeros(raw.shape[0], device=raw.device)
+        if s.lambda_s:
+            for w in parts["weights"] + [parts["output_weights"]]:
+                dims = tuple(range(1, w.dim()))
+                l1 = w.abs().sum(dims)
+                count = torch.sigmoid(_COUNT_SHARPNESS * (w.abs() - _per_candidate(threshold, w))).sum(dims)
+                penalty = penalty + s.lambda_s * (s.l1_weight * l1 + s.softcount_weight * count)
+        if s.prune_neurons and (s.alpha or s.beta):
+            penalty = penalty - s.alpha * m.std(dim=1).mean(-1) + s.beta * m.mean(dim=1).mean(-1)
+        return out, penalty
+
+    def harden(self, raw, threshold):
+        """Hard SparseMLP of one decoded candidate (numpy token matrix)."""
+        values = raw.copy()
+        lay = encoding.layout(self.depth)
+        if self.settings.prune_neurons:
+            values[:, lay.masks] = 1.0 / (1.0 + np.exp(-values[:, lay.masks]))
+        else:
+            values[:, lay.masks] = 1.0
+        if self.fixed_activation is not None:
+            for sl in lay.activations:
+                values[:, sl] = self.fixed_activation.cpu().numpy()
+        return tokens_to_mlp(values, self.depth, self.n_inputs, weight_threshold=threshold)
+
+
+def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device):
+    """Random starting latents: codes of random MLPs of each depth ("encode"), or N(0, I) ("normal")."""
+    if settings.init == "normal":
+        shape = (settings.n_restarts * len(depths), *autoencoder.config.latent_shape)
+        return torch.randn(shape, generator=generator, device=device)
+    from .autoencoder.random_mlps import random_mlp_tokens
+
+    latents = []
+    with torch.no_grad():
+        for depth in depths:
+            tokens = random_mlp_tokens(settings.n_restarts, depth, n_inputs, generator=generator, device=device)
+            latents.append(autoencoder.encode(tokens, real_entries_tensor(depth, n_inputs, device)))
+    return torch.cat(latents)
+
+
+def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cpu", seed=0, verbose=0):
+    """Search the latent space for MLPs that fit ``(X, y)``.
+
+    Parameters
+    ----------
+    autoencoder : SWATAutoencoder
+        Frozen autoencoder (its parameters are not changed).
+    X : ndarray of shape (n_samples, n_features)
+        Inputs, scaled to [-1, 1].
+    y : ndarray of shape (n_samples,)
+        Targets, scaled to [-1, 1].
+    settings : SearchSettings
+    sample_weight : ndarray of shape (n_samples,), optional
+        Row weights of the MSE.
+    device : torch.device or str, default="cpu"
+    seed : int, default=0
+        Seed of the latent initialisation and of mini-batch sampling.
+    verbose : int, default=0
+        Show a progress bar.
+
+    Returns
+    -------
+    candidates : list of Candidate
+        One per (depth, restart), from the step with the lowest total training
+        loss after the temperature has finished annealing.
+    loss_curve : list of float
+        Mean total loss over candidates at every step.
+    """
+    device = torch.device(device)
+    generator = torch.Generator(device=device).manual_seed(int(seed))
+    n_samples, n_inputs = X.shape
+    x_all = torch.as_tensor(X, dtype=torch.float32, device=device)
+    y_all = torch.as_tensor(y, dtype=torch.float32, device=device)
+    w_all = None
+    if sample_weight is not None:
+        w_all = torch.as_tensor(sample_weight, dtype=torch.float32, device=device)
+        w_all = w_all * (n_samples / w_all.sum())
+    depths = list(settings.depths)
+    sizes = [settings.n_restarts] * len(depths)
+    n_candidates = sum(sizes)
+    relaxations = [_Relaxation(k, n_inputs, settings, device) for k in depths]
+
+    z = _initial_latents(autoencoder, depths, settings, n_inputs, generator, device)
+    z.requires_grad_(True)
+    threshold = torch.zeros(n_candidates, device=device, requires_grad=True)
+    optimizer = torch.optim.Adam(
+        [{"params": [z], "lr": settings.learning_rate},
+         {"params": [threshold], "lr": settings.threshold_learning_rate}]
+    )
+    keep_from = min(round(settings.anneal_fraction * settings.max_iter), settings.max_iter - 1)
+    best_loss = torch.full((n_candidates,), math.inf, device=device)
+    best_z, best_t = z.detach().clone(), threshold.detach().clone()
+    batch = min(settings.batch_size, n_samples)
+    loss_curve = []
+
+    for step in tqdm(range(settings.max_iter), disable=not verbose, desc="latent search", unit="step"):
+        if batch < n_samples:
+            rows = torch.randint(n_samples, (batch,), generator=generator, device=device)
+            x, target = x_all[rows], y_all[rows]
+            weight = None if w_all is None else w_all[rows]
+        else:
+            x, target, weight = x_all, y_all, w_all
+        temperature = _temperature(step, settings)
+        raws = autoencoder.decode_groups(z, depths, sizes)
+        t_groups = torch.split(threshold, sizes)
+        losses = []
+        for relax, raw, t in zip(relaxations, raws, t_groups):
+            out, penalty = relax.forward(x, raw, t, temperature)
+            sq = (out - target).square()
+            mse = (sq * weight).mean(-1) if weight is not None else sq.mean(-1)
+            losses.append(mse + penalty)
+        losses = torch.cat(losses)
+        optimizer.zero_grad(set_to_none=True)
+        losses.sum().backward()
+        with torch.no_grad():
+            # Scored before the update, so the kept latent is the one that had this loss.
+            if step >= keep_from:
+                better = losses.detach() < best_loss
+                best_loss = torch.where(better, losses.detach(), best_loss)
+                best_z[better] = z.detach()[better]
+                best_t[better] = threshold.detach()[better]
+        optimizer.step()
+        with torch.no_grad():
+            threshold.clamp_(0.0, _MAX_THRESHOLD)
+        loss_curve.append(float(losses.detach().mean()))
+
+    with torch.no_grad():
+        raws = [r.cpu().double().numpy() for r in autoencoder.decode_groups(best_z, depths, sizes)]
+    thresholds = torch.split(best_t.cpu(), sizes)
+    losses = torch.split(best_loss.cpu(), sizes)
+    candidates = []
+    for relax, raw, t_group, l_group in zip(relaxations, raws, thresholds, losses):
+        for r in range(raw.shape[0]):
+            mlp = relax.harden(raw[r], float(t_group[r]))
+            candidates.append(Candidate(relax.depth, r, mlp, float(l_group[r]), float(t_group[r])))
+    return candidates, loss_curve
+
+
+def select_candidate(val_mse, n_nonzero, tol):
+    """Index of the sparsest candidate whose validation MSE is within ``(1 + tol)`` of the best.
+
+    Parameters
+    ----------
+    val_mse : array-like of float
+    n_nonzero : array-like of int
+    tol : float
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from sk_swat.search import select_candidate
+    >>> select_candidate([0.100, 0.104, 0.2], [50, 20, 5], tol=0.05)
+    1
+    """
+    val_mse = np.asarray(val_mse, dtype=float)
+    n_nonzero = np.asarray(n_nonzero)
+    finite = np.isfinite(val_mse)
+    if not finite.any():
+        return 0
+    best = val_mse[finite].min()
+    eligible = np.flatnonzero(finite & (val_mse <= best * (1 + tol) + 1e-12))
+    # Fewest non-zeros, then lowest MSE.
+    return int(eligible[np.lexsort((val_mse[eligible], n_nonzero[eligible]))[0]])
+
+
+def refine(mlp, X, y, *, sample_weight=None, n_iter=500, learning_rate=0.01, device="cpu"):
+    """Train the surviving weights of ``mlp`` with its sparsity pattern fixed.
+
+    Zero weights stay zero, pruned neurons stay pruned and activations stay
+    as they are; the non-zero weights and the biases of kept neurons are
+    trained by full-batch Adam on the MSE.
+
+    Parameters
+    ----------
+    mlp : SparseMLP
+    X : ndarray of shape (n_samples, n_inputs)
+    y : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,), optional
+    n_iter : int, default=500
+    learning_rate : float, default=0.01
+    device : torch.device or str, default="cpu"
+
+    Returns
+    -------
+    SparseMLP
+        Same structure and ``n_nonzero`` (unless a weight lands on exactly 0).
+    """
+    if n_iter <= 0:
+        return mlp
+    device = torch.device(device)
+    small = mlp.compact()
+    x = torch.as_tensor(X, dtype=torch.float32, device=device)
+    t = torch.as_tensor(y, dtype=torch.float32, device=device)
+    w_row = None
+    if sample_weight is not None:
+        w_row = torch.as_tensor(sample_weight, dtype=torch.float32, device=device)
+        w_row = w_row / w_row.mean()
+    weights = [torch.tensor(w, dtype=torch.float32, device=device, requires_grad=True) for w in small.weights]
+    biases = [torch.tensor(b, dtype=torch.float32, device=device, requires_grad=True) for b in small.biases]
+    keep_w = [(w != 0).float() for w in weights]
+    keep_b = [(b != 0).float() for b in biases]
+    acts = [NeuronwiseActivation(a).to(device) for a in small.activations]
+    optimizer = torch.optim.Adam(weights + biases, lr=learning_rate)
+
+    def forward():
+        h = x
+        for j, act in enumerate(acts):
+            h = act(h @ (weights[j] * keep_w[j]) + biases[j] * keep_b[j])
+        return (h @ (weights[-1] * keep_w[-1]) + biases[-1] * keep_b[-1])[:, 0]
+
+    def loss_fn():
+        sq = (forward() - t).square()
+        return (sq * w_row).mean() if w_row is not None else sq.mean()
+
+    with torch.no_grad():
+        start_loss = float(loss_fn())
+    for _ in range(n_iter):
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn()
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        if float(loss_fn()) >= start_loss:
+            return mlp
+        new_w = [(w * k).cpu().double().numpy() for w, k in zip(weights, keep_w)]
+        new_b = [(b * k).cpu().double().numpy() for b, k in zip(biases, keep_b)]
+    return SparseMLP(new_w, new_b, small.activations)
