@@ -1,14 +1,16 @@
 """``SWATRegressor``: SWAT-NN latent search as a scikit-learn estimator."""
 
+import os
 import time
 from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._device import resolve_device
@@ -33,7 +35,7 @@ def _check_depths(depths):
     except TypeError:
         raise TypeError(f"depths must be a sequence of ints such as (1, 2, 3, 4), got {depths!r}.") from None
     if not values or len(set(values)) != len(values) or any(v != d for v, d in zip(values, depths)):
-        raise ValueError(f"depths must be distinct integers, got {depths!r}.")
+        raise ValueError(f"depths must be one or more distinct integers such as (1, 2, 3, 4), got {depths!r}.")
     if not all(1 <= d <= MAX_DEPTH for d in values):
         raise ValueError(f"depths must lie in 1..{MAX_DEPTH} (the autoencoder's decoders), got {depths!r}.")
     return sorted(values)
@@ -184,7 +186,7 @@ class SWATRegressor(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "autoencoder": [str, "path-like", None, "object"],
+        "autoencoder": [str, os.PathLike, None, HasMethods(["encode", "decode_groups"])],
         "revision": [str, None],
         "depths": ["array-like"],
         "n_restarts": [Interval(Integral, 1, None, closed="left")],
@@ -207,7 +209,7 @@ class SWATRegressor(RegressorMixin, BaseEstimator):
         "refine_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "init": [StrOptions({"encode", "normal"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "device": [str, "object"],
+        "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -292,13 +294,18 @@ class SWATRegressor(RegressorMixin, BaseEstimator):
         start = time.perf_counter()
         depths = _check_depths(self.depths)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=2)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if X.shape[1] > MAX_INPUTS:
             raise ValueError(
                 f"X has {X.shape[1]} features, but the autoencoder supports at most {MAX_INPUTS}. "
                 f"Reduce them first, e.g. make_pipeline(PCA(n_components={MAX_INPUTS}), SWATRegressor()), "
                 "or pretrain a wider autoencoder."
             )
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        # A row of weight zero is the same as no row: drop it before scaling and splitting, so that
+        # neither the scalers, nor the validation split, nor the weighted validation MSE see it.
+        positive = sample_weight > 0
+        if not positive.all():
+            X, y, sample_weight = X[positive], y[positive], sample_weight[positive]
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -312,7 +319,7 @@ class SWATRegressor(RegressorMixin, BaseEstimator):
         order = rng.permutation(n)
         n_val = int(np.ceil(self.validation_fraction * n)) if self.validation_fraction else 0
         n_val = min(n_val, n - 1)
-        val, train = (order[:n_val], order[n_val:]) if n_val else (order, order)
+        val, train = (order[:n_val], order[n_val:]) if n_val else (np.arange(n), np.arange(n))
 
         settings = SearchSettings(
             depths=tuple(depths),

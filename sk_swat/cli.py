@@ -20,6 +20,7 @@ def _pretrain(args):
         n_points=args.n_points,
         loss=args.loss,
         p=args.p,
+        functional_weight=args.functional_weight,
         reconstruction_weight=args.reconstruction_weight,
         seed=args.seed,
         checkpoint_every=args.checkpoint_every,
@@ -84,6 +85,7 @@ def build_parser():
     pre.add_argument("--n-points", type=int, default=256)
     pre.add_argument("--loss", choices=("min", "pnorm"), default="min")
     pre.add_argument("--p", type=float, default=2.0, help="exponent of the p-norm loss")
+    pre.add_argument("--functional-weight", type=float, default=1.0)
     pre.add_argument("--reconstruction-weight", type=float, default=1.0)
     pre.add_argument("--seed", type=int, default=0)
     pre.add_argument("--checkpoint-every", type=int, default=500)

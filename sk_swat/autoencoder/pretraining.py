@@ -57,6 +57,8 @@ class PretrainSettings:
         p-norm over decoders of the 2024 paper, with exponent ``p``.
     p : float
         Exponent of the p-norm loss (2 or -2 in the 2024 paper).
+    functional_weight : float
+        Weight of the functional loss.
     reconstruction_weight : float
         Weight of a token reconstruction term on the decoder of the input's
         own depth (squared error of weights and biases in units of
@@ -82,6 +84,7 @@ class PretrainSettings:
     n_points: int = 256
     loss: str = "min"
     p: float = 2.0
+    functional_weight: float = 1.0
     reconstruction_weight: float = 1.0
     drop_rates: tuple = (0.0, 0.2, 0.4)
     max_inputs: int = encoding.MAX_INPUTS
@@ -337,7 +340,7 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
         errors = torch.stack(
             [relative_error(f, decoded_forward(x, raw, k + 1, n_inputs)) for k, raw in enumerate(decoded)], dim=1
         )
-        loss = functional_loss(errors, settings.loss, settings.p)
+        loss = settings.functional_weight * functional_loss(errors, settings.loss, settings.p)
         if settings.reconstruction_weight:
             recon = _reconstruction_loss(decoded[depth - 1], tokens, depth, n_inputs, value_scale)
             loss = loss + settings.reconstruction_weight * recon
