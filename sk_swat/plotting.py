@@ -41,8 +41,8 @@ def _new_axes(figsize, ncols=None):
     import matplotlib.pyplot as plt
 
     if ncols is None:
-        return plt.subplots(figsize=figsize)[1]
-    return np.atleast_1d(plt.subplots(1, ncols, figsize=figsize, squeeze=False)[1][0])
+        return plt.subplots(figsize=figsize, layout="constrained")[1]
+    return plt.subplots(1, ncols, figsize=figsize, squeeze=False, layout="constrained")[1][0]
 
 
 def _fitted_mlp(estimator_or_mlp):
@@ -273,6 +273,7 @@ def plot_candidates(estimator, ax=None):
             ax.axhline((1 + tol) * mse[finite].min() if mse[finite].min() > 0 else floor, color="gray",
                        ls="--", lw=1, label=f"(1 + tol) x best, tol={tol:g}", zorder=1)
     ax.set_yscale("log")
+    ax.margins(x=0.08, y=0.1)
     ax.set_xlabel("non-zero parameters")
     ax.set_ylabel("validation MSE (y scaled to [-1, 1])")
     ax.set_title(f"{len(mse)} candidates of the latent search")

@@ -1,7 +1,8 @@
 """Tests for sk_swat.baselines: DenseMLPRegressor, DartsMLPRegressor and ADMM pruning.
 
 Every fit here is tiny (tens to a few hundred epochs on at most 200 points); the
-paper-sized runs (6000 epochs, 50 search epochs) belong to ``benchmarks/``.
+paper-sized runs (6000 epochs, 50 search epochs) belong to ``benchmarks/``. torch runs on one
+thread (tests/conftest.py): with two threads on this busy machine a step is tens of times slower.
 """
 
 import pickle
@@ -19,16 +20,6 @@ from sk_swat.baselines import (
     simplify_mlp,
 )
 from sk_swat.mlp import SparseMLP
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Networks this small gain nothing from intra-op threads, and on a busy machine
-    # the thread pool makes every step tens of times slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _small_dense(**params):

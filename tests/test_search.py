@@ -1,0 +1,260 @@
+"""Tests of ``sk_swat.search``: candidate selection, refinement and the batched latent search.
+
+The latent search runs on a small randomly initialised autoencoder (fixture ``tiny_autoencoder``) so
+that these tests check the mechanics, not the quality of any trained weights; one test repeats the
+structural checks with the bundled autoencoder.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+
+from sk_swat import search
+from sk_swat.encoding import ACTIVATIONS, MAX_NEURONS, mlp_to_tokens
+from sk_swat.mlp import SparseMLP
+from sk_swat.search import Candidate, SearchSettings, latent_search, refine, select_candidate
+
+DEPTHS = (1, 2, 3, 4)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (40, 2))
+    y = np.tanh(2 * X[:, 0]) * X[:, 1]
+    return X, y
+
+
+def _settings(**kw):
+    base = {"depths": DEPTHS, "n_restarts": 2, "max_iter": 4, "batch_size": 1024}
+    return SearchSettings(**{**base, **kw})
+
+
+# --------------------------------------------------------------------------- select_candidate
+
+
+def test_select_sparsest_within_tolerance():
+    assert select_candidate([0.100, 0.104, 0.2], [50, 20, 5], tol=0.05) == 1
+    assert select_candidate([0.100, 0.106, 0.2], [50, 20, 5], tol=0.05) == 0
+    assert select_candidate([0.100, 0.104, 0.2], [50, 20, 5], tol=1.0) == 2
+
+
+def test_select_boundary_is_inclusive():
+    assert select_candidate([1.0, 1.05], [10, 5], tol=0.05) == 1
+
+
+def test_select_tol_zero_keeps_only_the_best_mse():
+    assert select_candidate([0.3, 0.1, 0.1000001], [1, 50, 2], tol=0.0) == 1
+    # Equal best MSEs: the sparser one.
+    assert select_candidate([0.3, 0.1, 0.1], [1, 50, 2], tol=0.0) == 2
+
+
+def test_select_ties():
+    # Same count of non-zeros: the lower MSE wins.
+    assert select_candidate([0.102, 0.100, 0.101], [7, 7, 7], tol=0.05) == 1
+    # Same count and same MSE: the first.
+    assert select_candidate([0.1, 0.1, 0.1], [7, 7, 7], tol=0.05) == 0
+    assert select_candidate([0.2, 0.1, 0.1], [3, 7, 7], tol=0.05) == 1
+
+
+def test_select_with_perfect_fit():
+    # Best MSE 0: the tolerance is relative, so only (near-)perfect candidates are eligible.
+    assert select_candidate([0.0, 1e-6, 0.5], [30, 10, 1], tol=0.05) == 0
+
+
+def test_select_ignores_non_finite():
+    assert select_candidate([np.nan, 0.2, np.inf, 0.21], [1, 10, 1, 5], tol=0.1) == 3
+    assert select_candidate([np.nan, -np.inf, 0.5], [1, 1, 9], tol=0.1) == 2
+    # Nothing finite: the first candidate, rather than an error.
+    assert select_candidate([np.nan, np.inf], [3, 1], tol=0.1) == 0
+
+
+def test_select_returns_a_python_int():
+    index = select_candidate(np.array([0.1, 0.1]), np.array([3, 2]), tol=0.0)
+    assert type(index) is int and index == 1
+
+
+# --------------------------------------------------------------------------- refine
+
+
+def _sparse_mlp(seed=0, depth=2):
+    mlp = SparseMLP.random(n_inputs=2, depth=depth, random_state=seed)
+    rng = np.random.RandomState(seed)
+    weights = [np.where(rng.uniform(size=w.shape) < 0.3, 0.0, w) / 5 for w in mlp.weights]
+    return SparseMLP(weights, mlp.biases, mlp.activations, mlp.masks)
+
+
+def _mse(mlp, X, y, w=None):
+    return float(np.average((mlp.predict(X) - y) ** 2, weights=w))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_refine_lowers_the_loss_and_keeps_the_pattern(data, seed):
+    X, y = data
+    mlp = _sparse_mlp(seed)
+    out = refine(mlp, X, y, n_iter=50, learning_rate=0.01)
+    assert _mse(out, X, y) <= _mse(mlp, X, y)
+    small, out_small = mlp.compact(), out.compact()
+    assert out_small.hidden_widths == small.hidden_widths
+    for before, after in zip(small.weights + small.biases, out_small.weights + out_small.biases):
+        assert np.all(after[before == 0] == 0), "a zero weight or bias became non-zero"
+    assert out.n_nonzero == mlp.n_nonzero
+    assert out.architecture == mlp.architecture
+    for a, b in zip(out_small.activations, small.activations):
+        assert_array_equal(a, b)
+
+
+def test_refine_never_returns_something_worse(data):
+    X, y = data
+    mlp = _sparse_mlp(3)
+    # A learning rate this large makes Adam bounce around; refine keeps the start if it ends worse.
+    out = refine(mlp, X, y, n_iter=5, learning_rate=50.0)
+    assert _mse(out, X, y) <= _mse(mlp, X, y) + 1e-12
+    assert out.n_nonzero == mlp.n_nonzero
+
+
+def test_refine_with_zero_iterations_is_a_no_op(data):
+    X, y = data
+    mlp = _sparse_mlp()
+    assert refine(mlp, X, y, n_iter=0) is mlp
+
+
+def test_refine_sample_weights(data):
+    X, y = data
+    mlp = _sparse_mlp()
+    w = np.where(np.arange(len(X)) % 2 == 0, 1.0, 0.0)
+    weighted = refine(mlp, X, y, sample_weight=w, n_iter=20)
+    dropped = refine(mlp, X[w > 0], y[w > 0], n_iter=20)
+    assert_allclose(weighted.predict(X), dropped.predict(X), rtol=1e-4, atol=1e-5)
+    assert _mse(weighted, X, y, w) <= _mse(mlp, X, y, w)
+
+
+# --------------------------------------------------------------------------- latent_search
+
+
+def _check_candidates(candidates, settings, n_inputs, X):
+    assert len(candidates) == len(settings.depths) * settings.n_restarts
+    assert [(c.depth, c.restart) for c in candidates] == list(
+        itertools.product(settings.depths, range(settings.n_restarts))
+    )
+    for c in candidates:
+        assert isinstance(c, Candidate)
+        mlp = c.mlp
+        assert isinstance(mlp, SparseMLP)
+        assert mlp.depth == c.depth and mlp.n_inputs == n_inputs
+        assert mlp.hidden_widths == (MAX_NEURONS,) * c.depth
+        assert all(((a >= 0) & (a < len(ACTIVATIONS))).all() for a in mlp.activations)
+        assert 0 <= mlp.n_nonzero
+        assert np.isfinite(c.train_loss) and 0.0 <= c.threshold <= search._MAX_THRESHOLD
+        assert np.isfinite(mlp.predict(X)).all()
+        mlp_to_tokens(mlp)  # fits the token layout again
+        # Hardening zeroed every weight below the candidate's threshold.
+        for w in mlp.weights:
+            assert np.all((w == 0) | (np.abs(w) >= c.threshold))
+
+
+@pytest.mark.parametrize("which", ["tiny_autoencoder", "bundled_autoencoder"])
+def test_one_valid_candidate_per_depth_and_restart(data, request, which):
+    autoencoder = request.getfixturevalue(which)
+    X, y = data
+    settings = _settings()
+    candidates, loss_curve = latent_search(autoencoder, X, y, settings, seed=0)
+    _check_candidates(candidates, settings, X.shape[1], X)
+    assert len(loss_curve) == settings.max_iter
+    assert all(isinstance(v, float) and np.isfinite(v) for v in loss_curve)
+
+
+def test_eight_candidates_run_as_one_batch(data, tiny_autoencoder, monkeypatch):
+    # Every step decodes all 8 latents in one call and evaluates each depth group in one batched
+    # forward: the number of calls does not grow with the number of restarts.
+    X, y = data
+    decoded, forwards = [], []
+    original_decode = tiny_autoencoder.decode_groups
+    original_forward = search.token_mlp_forward
+
+    def decode_groups(z, depths, sizes):
+        decoded.append((z.shape[0], tuple(sizes)))
+        return original_decode(z, depths, sizes)
+
+    def token_mlp_forward(x, tokens, depth, n_inputs, **kw):
+        forwards.append((depth, tokens.shape[0]))
+        return original_forward(x, tokens, depth, n_inputs, **kw)
+
+    monkeypatch.setattr(tiny_autoencoder, "decode_groups", decode_groups)
+    monkeypatch.setattr(search, "token_mlp_forward", token_mlp_forward)
+    settings = _settings(max_iter=3)
+    candidates, _ = latent_search(tiny_autoencoder, X, y, settings, seed=0)
+    assert len(candidates) == 8
+    assert decoded == [(8, (2, 2, 2, 2))] * (settings.max_iter + 1)  # every step, then the final decode
+    assert forwards == [(d, 2) for d in DEPTHS] * settings.max_iter
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_fixed_activation(data, tiny_autoencoder, activation):
+    X, y = data
+    settings = _settings(activation=activation, depths=(1, 3))
+    candidates, _ = latent_search(tiny_autoencoder, X, y, settings, seed=1)
+    code = ACTIVATIONS.index(activation)
+    for c in candidates:
+        for act, mask in zip(c.mlp.activations, c.mlp.masks):
+            assert np.all(act[mask] == code)
+        assert {a for layer in c.mlp.architecture["activations"] for a in layer} <= {activation}
+
+
+def test_no_neuron_pruning_keeps_seven_neurons_per_layer(data, tiny_autoencoder):
+    X, y = data
+    settings = _settings(prune_neurons=False)
+    candidates, _ = latent_search(tiny_autoencoder, X, y, settings, seed=2)
+    for c in candidates:
+        assert c.mlp.architecture["hidden_layer_sizes"] == [MAX_NEURONS] * c.depth
+        assert all(m.all() for m in c.mlp.masks)
+
+
+def test_same_seed_same_candidates(data, tiny_autoencoder):
+    X, y = data
+    settings = _settings(batch_size=16)  # mini-batches are drawn from the seeded generator too
+    a, curve_a = latent_search(tiny_autoencoder, X, y, settings, seed=7)
+    b, curve_b = latent_search(tiny_autoencoder, X, y, settings, seed=7)
+    assert curve_a == curve_b
+    assert all(ca.mlp == cb.mlp and ca.threshold == cb.threshold for ca, cb in zip(a, b))
+    _, curve_c = latent_search(tiny_autoencoder, X, y, settings, seed=8)
+    assert curve_c != curve_a
+
+
+def test_normal_initialisation(data, tiny_autoencoder):
+    X, y = data
+    settings = _settings(init="normal", depths=(2,), n_restarts=3)
+    candidates, _ = latent_search(tiny_autoencoder, X, y, settings, seed=0)
+    _check_candidates(candidates, settings, X.shape[1], X)
+
+
+def test_search_sample_weights_zero_rows_are_ignored(data, tiny_autoencoder):
+    X, y = data
+    w = np.where(np.arange(len(X)) < 30, 1.0, 0.0)
+    y_noise = np.where(w > 0, y, 100.0)
+    settings = _settings(depths=(1, 2), max_iter=3)
+    weighted, curve_w = latent_search(tiny_autoencoder, X, y_noise, settings, sample_weight=w, seed=0)
+    dropped, curve_d = latent_search(tiny_autoencoder, X[:30], y[:30], settings, seed=0)
+    assert_allclose(curve_w, curve_d, rtol=1e-4)
+    assert all(cw.mlp.n_nonzero == cd.mlp.n_nonzero for cw, cd in zip(weighted, dropped))
+
+
+def test_search_does_not_change_the_autoencoder(data, tiny_autoencoder):
+    X, y = data
+    before = {k: v.clone() for k, v in tiny_autoencoder.state_dict().items()}
+    latent_search(tiny_autoencoder, X, y, _settings(depths=(1,), max_iter=2), seed=0)
+    after = tiny_autoencoder.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert not any(p.requires_grad for p in tiny_autoencoder.parameters())
+
+
+def test_temperature_schedule():
+    s = SearchSettings(max_iter=800, anneal_fraction=0.375, temperature_init=1.0, temperature_final=0.01)
+    temps = [search._temperature(step, s) for step in range(s.max_iter)]
+    assert temps[0] == 1.0
+    assert all(a >= b for a, b in zip(temps, temps[1:]))
+    assert temps[300] == pytest.approx(0.01) and temps[-1] == pytest.approx(0.01)
+    assert min(temps) >= 0.01
