@@ -5,7 +5,7 @@ For each CORNN function: ``SWATRegressor(random_state=seed)`` and dense MLPs of 
 MSE. Every fit is appended to a CSV as soon as it ends, and a rerun skips the fits already there. Writes
 the CSV and a Markdown summary.
 
-    python benchmarks/swat_vs_dense.py [--functions Ackley Adjiman ...] [--output-dir benchmarks/results]
+    python benchmarks/swat_vs_dense.py [--functions Ackley Adjiman ...] [--methods swat dense] [--output-dir DIR]
 """
 
 import argparse
@@ -28,6 +28,7 @@ FIELDS = ["method", "function", "config", "seed", "test_mse", "n_nonzero", "arch
 
 def _configs():
     yield "swat", "defaults", lambda seed: SWATRegressor(random_state=seed)
+    yield "swat", "refine_iter=0", lambda seed: SWATRegressor(refine_iter=0, random_state=seed)
     for depth in range(1, 5):
         for act in ACTIVATIONS:
             yield "dense", f"{depth}x7-{act}", lambda seed, d=depth, a=act: DenseMLPRegressor(
@@ -42,7 +43,7 @@ def _done(path):
         return {(r["method"], r["function"], r["config"], r["seed"]) for r in csv.DictReader(fh)}
 
 
-def run(functions, seed, path):
+def run(functions, seed, path, methods=("swat", "dense")):
     done = _done(path)
     new = not path.exists()
     with open(path, "a", newline="") as fh:
@@ -52,7 +53,7 @@ def run(functions, seed, path):
         for function in functions:
             X_train, X_test, y_train, y_test = load_cornn(function)
             for method, config, make in _configs():
-                if (method, function, config, str(seed)) in done:
+                if method not in methods or (method, function, config, str(seed)) in done:
                     continue
                 est = make(seed)
                 start = time.perf_counter()
@@ -78,23 +79,25 @@ def summarise(path, out):
         "Dense: best test MSE over 1-4 hidden layers of 7 neurons x {sigmoid, tanh, leaky ReLU}, Adam lr 0.01, "
         "6000 full-batch epochs. Target: SWAT test MSE <= 1.5x dense, with fewer non-zeros.",
         "",
-        "| function | SWAT test MSE | SWAT non-zeros | SWAT architecture | SWAT fit s | dense best MSE | dense config | dense non-zeros | MSE ratio | target met |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| function | SWAT test MSE | SWAT non-zeros | SWAT architecture | SWAT fit s | SWAT without refinement: MSE / non-zeros | dense best MSE | dense config | dense non-zeros | MSE ratio | target met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     met = 0
     functions = sorted({r["function"] for r in rows})
     for f in functions:
-        swat = [r for r in rows if r["function"] == f and r["method"] == "swat"]
+        swat = [r for r in rows if r["function"] == f and r["method"] == "swat" and r["config"] == "defaults"]
+        plain = [r for r in rows if r["function"] == f and r["method"] == "swat" and r["config"] == "refine_iter=0"]
         dense = [r for r in rows if r["function"] == f and r["method"] == "dense"]
         if not swat or not dense:
             continue
         s = swat[0]
+        no_refine = f"{float(plain[0]['test_mse']):.5f} / {plain[0]['n_nonzero']}" if plain else "-"
         d = min(dense, key=lambda r: float(r["test_mse"]))
         ratio = float(s["test_mse"]) / float(d["test_mse"])
         ok = ratio <= 1.5 and int(s["n_nonzero"]) < int(d["n_nonzero"])
         met += ok
         lines.append(
-            f"| {f} | {float(s['test_mse']):.5f} | {s['n_nonzero']} | {s['architecture']} | {s['fit_seconds']} "
+            f"| {f} | {float(s['test_mse']):.5f} | {s['n_nonzero']} | {s['architecture']} | {s['fit_seconds']} | {no_refine} "
             f"| {float(d['test_mse']):.5f} | {d['config']} | {d['n_nonzero']} | {ratio:.2f} | {'yes' if ok else 'no'} |"
         )
     lines += ["", f"Target met on {met} of {len(functions)} functions."]
@@ -108,11 +111,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--functions", nargs="+", default=FUNCTIONS)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--methods", nargs="+", default=["swat", "dense"], choices=["swat", "dense"])
     parser.add_argument("--output-dir", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    run(args.functions, args.seed, out / "swat_vs_dense.csv")
+    run(args.functions, args.seed, out / "swat_vs_dense.csv", args.methods)
     summarise(out / "swat_vs_dense.csv", out / "swat_vs_dense.md")
 
 

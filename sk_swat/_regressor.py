@@ -35,7 +35,9 @@ def _check_depths(depths):
     except TypeError:
         raise TypeError(f"depths must be a sequence of ints such as (1, 2, 3, 4), got {depths!r}.") from None
     if not values or len(set(values)) != len(values) or any(v != d for v, d in zip(values, depths)):
-        raise ValueError(f"depths must be one or more distinct integers such as (1, 2, 3, 4), got {depths!r}.")
+        raise ValueError(
+            f"depths must be one or more distinct integers such as (1, 2, 3, 4), got {depths!r}."
+        )
     if not all(1 <= d <= MAX_DEPTH for d in values):
         raise ValueError(f"depths must lie in 1..{MAX_DEPTH} (the autoencoder's decoders), got {depths!r}.")
     return sorted(values)

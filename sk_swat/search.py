@@ -307,12 +307,14 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=500, learning_rate=0.01, dev
     Returns
     -------
     SparseMLP
-        Same structure and ``n_nonzero`` (unless a weight lands on exactly 0).
+        Compact (pruned neurons removed), with the same structure and
+        ``n_nonzero`` (unless a weight lands on exactly 0); the input network,
+        compacted, if training did not lower the loss.
     """
-    if n_iter <= 0:
-        return mlp
-    device = torch.device(device)
     small = mlp.compact()
+    if n_iter <= 0:
+        return small
+    device = torch.device(device)
     x = torch.as_tensor(X, dtype=torch.float32, device=device)
     t = torch.as_tensor(y, dtype=torch.float32, device=device)
     w_row = None
@@ -345,7 +347,7 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=500, learning_rate=0.01, dev
         optimizer.step()
     with torch.no_grad():
         if float(loss_fn()) >= start_loss:
-            return mlp
+            return small
         new_w = [(w * k).cpu().double().numpy() for w, k in zip(weights, keep_w)]
         new_b = [(b * k).cpu().double().numpy() for b, k in zip(biases, keep_b)]
     return SparseMLP(new_w, new_b, small.activations)

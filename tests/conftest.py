@@ -1,4 +1,4 @@
-"""Shared fixtures: small, fast settings for the estimator tests (the test machine is shared and has 2 cores)."""
+"""Shared fixtures: small, fast settings for the estimator tests (the test machine is shared, 2 cores)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""scikit-learn's common estimator checks on ``SWATRegressor`` (imbalanced-learn's ``tests/test_common.py`` style).
+"""scikit-learn's common estimator checks on ``SWATRegressor`` (imbalanced-learn's test_common.py style).
 
 Every check of ``sklearn.utils.estimator_checks`` runs on a small ``SWATRegressor``. A check that cannot
 pass is listed, with its reason, in ``EXPECTED_FAILURES`` below and nowhere else; each entry is a defect to
@@ -58,7 +58,8 @@ def test_expected_failures_still_fail_for_their_reason():
     # If this starts to pass, remove the entry from EXPECTED_FAILURES.
     assert set(EXPECTED_FAILURES) == {"check_sample_weight_equivalence_on_dense_data"}
     estimator = next(_tested_estimators())
-    with pytest.raises(ValueError, match=f"X has 30 features, but the autoencoder supports at most {MAX_INPUTS}"):
+    message = f"X has 30 features, but the autoencoder supports at most {MAX_INPUTS}"
+    with pytest.raises(ValueError, match=message):
         check_sample_weight_equivalence_on_dense_data("SWATRegressor", estimator)
 
 

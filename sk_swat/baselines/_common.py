@@ -5,7 +5,9 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._device import resolve_device  # noqa: F401  (re-exported for the baselines)
 from ..encoding import ACTIVATIONS, LEAKY_RELU_SLOPE
 from ..mlp import SparseMLP
 from ..torch_mlp import NeuronwiseActivation
@@ -16,15 +18,6 @@ _FIXED_ACTIVATIONS = {
     "tanh": torch.nn.Tanh,
     "leaky_relu": lambda: torch.nn.LeakyReLU(LEAKY_RELU_SLOPE),
 }
-
-
-def resolve_device(device):
-    """``"cpu"``, ``"cuda"`` or ``"auto"`` (CUDA when there is one) as a ``torch.device``."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was asked for but no CUDA device is available; use 'cpu' or 'auto'.")
-    return torch.device(device)
 
 
 def draw_seed(random_state):
@@ -146,3 +139,24 @@ def train_full_batch(
             with torch.no_grad():
                 after_step()
     return losses.cpu().double().tolist()
+
+
+class SparseMLPPredictMixin:
+    """``predict`` through the fitted ``mlp_`` (numpy forward), shared by the baselines."""
+
+    def predict(self, X):
+        """Predict with the fitted network (numpy forward).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs, on the same scale as in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Predictions.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self.mlp_.predict(X)

@@ -7,7 +7,7 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ..encoding import N_ACTIVATIONS
 from ..torch_mlp import candidate_activations
@@ -16,6 +16,7 @@ from ._common import (
     build_sequential,
     draw_seed,
     mse,
+    SparseMLPPredictMixin,
     resolve_device,
     sequential_to_mlp,
     torch_seeded,
@@ -86,7 +87,7 @@ def _split(n_samples, validation_fraction, rng):
     return order[n_val:], order[:n_val]
 
 
-class DartsMLPRegressor(RegressorMixin, BaseEstimator):
+class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     """DARTS architecture search for an MLP, retraining, then ADMM pruning.
 
     The "DARTS with ADMM" baseline of SWAT-NN (Section IV, Exp. 1). For a
@@ -344,20 +345,3 @@ class DartsMLPRegressor(RegressorMixin, BaseEstimator):
             with torch.no_grad():
                 val_losses[epoch] = mse(net(X_val), y_val)
         return losses.cpu().double().tolist(), val_losses.cpu().double().tolist()
-
-    def predict(self, X):
-        """Predict with the pruned network (numpy forward).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs, on the same scale as in ``fit``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Predictions.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self.mlp_.predict(X)

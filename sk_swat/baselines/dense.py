@@ -5,13 +5,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ..encoding import ACTIVATIONS
 from ._common import (
     as_tensors,
     build_sequential,
     draw_seed,
+    SparseMLPPredictMixin,
     resolve_device,
     sequential_to_mlp,
     torch_seeded,
@@ -31,7 +32,7 @@ def check_hidden_layer_sizes(hidden_layer_sizes):
     return [int(s) for s in sizes]
 
 
-class DenseMLPRegressor(RegressorMixin, BaseEstimator):
+class DenseMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     """Dense MLP with one fixed activation, trained by full-batch Adam.
 
     The "traditional MLP training" baseline of SWAT-NN (Section IV, Exp. 2):
@@ -164,21 +165,4 @@ class DenseMLPRegressor(RegressorMixin, BaseEstimator):
         self.n_nonzero_ = self.mlp_.n_nonzero
         self.architecture_ = self.mlp_.architecture
         return self
-
-    def predict(self, X):
-        """Predict with the trained network (numpy forward).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs, on the same scale as in ``fit``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Predictions.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self.mlp_.predict(X)
 
