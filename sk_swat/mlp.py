@@ -213,8 +213,9 @@ class SparseMLP:
         Examples
         --------
         >>> from sk_swat.mlp import SparseMLP
-        >>> SparseMLP.random(n_inputs=3, depth=2, random_state=1).compact().hidden_widths
-        (2, 3)
+        >>> mlp = SparseMLP.random(n_inputs=3, depth=2, random_state=1)
+        >>> mlp.hidden_widths, mlp.compact().hidden_widths
+        ((7, 7), (5, 4))
         """
         keep = [np.ones(self.n_inputs, dtype=bool)] + self.masks + [np.ones(1, dtype=bool)]
         weights = [w[np.ix_(keep[j], keep[j + 1])] for j, w in enumerate(self.weights)]

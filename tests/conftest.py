@@ -9,15 +9,6 @@ import torch
 SMALL = {"max_iter": 5, "depths": (1,), "n_restarts": 1, "refine_iter": 5, "random_state": 0}
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _one_torch_thread():
-    # One thread: the models are tiny, the machine is shared, and results do not depend on thread count.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def small_params():
     """Keyword arguments of a quick ``SWATRegressor`` (a fresh dict per test)."""
