@@ -59,12 +59,6 @@ def _demo(args):
     run_demo(function=args.function, output=args.output, device=args.device, random_state=args.random_state)
 
 
-def _benchmark(args):
-    from .benchmarking import main as benchmark_main
-
-    benchmark_main(args.rest)
-
-
 def build_parser():
     """Return the ``argparse`` parser of the ``sk-swat`` command."""
     parser = argparse.ArgumentParser(prog="sk-swat", description=__doc__)
@@ -109,14 +103,18 @@ def build_parser():
     ev.add_argument("--device", default=None)
     ev.set_defaults(func=_evaluate)
 
-    bench = sub.add_parser("benchmark", help="run the CORNN benchmark harness (see benchmarks/cornn.py)")
-    bench.add_argument("rest", nargs=argparse.REMAINDER)
-    bench.set_defaults(func=_benchmark)
+    # Its options are parsed by sk_swat.benchmarking.main (see main below); listed here for --help.
+    sub.add_parser("benchmark", help="run the CORNN benchmark harness (sk-swat benchmark --help)", add_help=False)
     return parser
 
 
 def main(argv=None):
     """Run the ``sk-swat`` command."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["benchmark"]:
+        from .benchmarking import main as benchmark_main
+
+        return benchmark_main(argv[1:]) or 0
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

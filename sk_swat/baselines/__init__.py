@@ -15,5 +15,8 @@ trained network as a :class:`~sk_swat.mlp.SparseMLP`.
 from .admm import admm_prune, admm_prune_mlp, simplify_mlp
 from .darts import DartsMLPRegressor
 from .dense import DenseMLPRegressor
+from .swat_admm import SWATADMMRegressor
 
-__all__ = ["DartsMLPRegressor", "DenseMLPRegressor", "admm_prune", "admm_prune_mlp", "simplify_mlp"]
+__all__ = [
+    "DartsMLPRegressor", "DenseMLPRegressor", "SWATADMMRegressor", "admm_prune", "admm_prune_mlp", "simplify_mlp"
+]

@@ -1,0 +1,321 @@
+"""Tests for sk_swat.benchmarking (the CORNN harness) and SWATADMMRegressor (the Exp. 3 baseline).
+
+Every harness run here is a ``quick=True`` run (a handful of iterations per fit) on one or two
+functions and one depth; the real runs live in ``benchmarks/cornn.py`` and write docs/benchmarks/.
+"""
+
+import csv
+import struct
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sk_swat import SWATRegressor, load_cornn
+from sk_swat import benchmarking as bm
+from sk_swat.baselines import DartsMLPRegressor, DenseMLPRegressor, SWATADMMRegressor
+from sk_swat.cli import main as cli_main
+
+QUICK = {"quick": True, "device": "cpu", "depths": (1,)}
+
+
+def _rows(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _results(path):
+    """{key: (test_mse, n_nonzero)}: what must not change between identical runs."""
+    return {bm._key(r): (r["test_mse"], r["n_nonzero"]) for r in _rows(path)}
+
+
+@pytest.fixture(scope="module")
+def quick_dir(tmp_path_factory):
+    """All four experiments, quick, depth 1, on Ackley (F1) and Xin-She Yang N.4 (F53, tuning set)."""
+    out = tmp_path_factory.mktemp("quick")
+    for name in bm.EXPERIMENTS:
+        bm.run_experiment(name, functions=[1, "F53"], output_dir=out, **QUICK)
+    return out
+
+
+@pytest.fixture
+def count_fits(monkeypatch):
+    """Count the fits the harness runs (sequential backend: tasks run in this process)."""
+    calls = []
+    original = bm._run_task
+
+    def counting(task):
+        calls.append(task)
+        return original(task)
+
+    monkeypatch.setattr(bm, "_run_task", counting)
+    return calls
+
+
+# ------------------------------------------------------------------------------------------------
+# Experiment definitions
+# ------------------------------------------------------------------------------------------------
+
+
+def test_experiment_definitions():
+    sizes = {"exp1": 2 * 4, "exp2": 4 + 2 * 4 * 3, "exp3": 3 * 4, "penalty_levels": 3 * 4}
+    for name, size in sizes.items():
+        exp = bm.get_experiment(name)
+        assert len(exp.configurations) == size
+        assert len({(c.method, c.config) for c in exp.configurations}) == size
+        assert exp.reference in dict(exp.methods)
+
+    by_key = {(c.method, c.config): c.estimator for c in bm.get_experiment("exp1").configurations}
+    assert isinstance(by_key["swat", "depth=3"], SWATRegressor) and by_key["swat", "depth=3"].depths == (3,)
+    assert by_key["swat", "depth=3"].get_params() == SWATRegressor(depths=(3,)).get_params()
+    darts = by_key["darts_admm", "depth=2"]
+    assert isinstance(darts, DartsMLPRegressor) and darts.n_layers == 2
+
+    by_key = {(c.method, c.config): c.estimator for c in bm.get_experiment("exp2").configurations}
+    search = by_key["swat_search", "depth=1"]
+    assert (search.activation, search.lambda_s, search.prune_neurons) == ("search", 0.0, False)
+    fixed = by_key["swat_fixed", "depth=4,activation=tanh"]
+    assert (fixed.activation, fixed.lambda_s, fixed.prune_neurons, fixed.depths) == ("tanh", 0.0, False, (4,))
+    dense = by_key["dense", "depth=2,activation=leaky_relu"]
+    assert isinstance(dense, DenseMLPRegressor) and tuple(dense.hidden_layer_sizes) == (7, 7)
+
+    by_key = {(c.method, c.config): c.estimator for c in bm.get_experiment("exp3").configurations}
+    sparse = by_key["swat_sparse", "depth=1"]
+    assert (sparse.lambda_s, sparse.prune_neurons, sparse.activation) == (1e-3, False, "search")
+    admm = by_key["swat_admm", "depth=2"]
+    assert isinstance(admm, SWATADMMRegressor) and (admm.rho, admm.threshold) == (2.0, 0.1)
+    assert (admm.estimator.lambda_s, admm.estimator.prune_neurons, admm.estimator.depths) == (0.0, False, (2,))
+    assert by_key["swat_unpruned", "depth=2"].get_params() == admm.estimator.get_params()
+
+    levels = {
+        c.method: (c.estimator.lambda_s, c.estimator.alpha, c.estimator.beta)
+        for c in bm.get_experiment("penalty_levels").configurations
+    }
+    assert levels == {
+        "swat_small": (1e-5, 0.1, 1e-4), "swat_medium": (1e-4, 0.4, 1e-3), "swat_large": (1e-3, 0.4, 1e-1)
+    }
+
+
+def test_make_sets_seed_device_and_quick_settings_everywhere():
+    conf = next(c for c in bm.get_experiment("exp3").configurations if c.method == "swat_admm")
+    est = conf.make(7, device="cpu", quick=True)
+    assert (est.estimator.random_state, est.estimator.device, est.estimator.max_iter) == (7, "cpu", 4)
+    assert est.admm_iter == bm.QUICK_PARAMS["admm_iter"]
+    real = conf.make(7, device="cpu")
+    assert real.estimator.max_iter == SWATRegressor().max_iter and real.admm_iter == 3000
+    assert conf.estimator.estimator.random_state is None  # the prototype is left alone
+
+
+def test_select_and_resolve_errors():
+    with pytest.raises(ValueError, match="Unknown experiment"):
+        bm.get_experiment("exp4")
+    with pytest.raises(ValueError, match="depths must lie"):
+        bm.get_experiment("exp1").select(depths=[5])
+    with pytest.raises(ValueError, match="Unknown methods"):
+        bm.get_experiment("exp1").select(methods=["nope"])
+    assert bm._resolve_functions(["F54", "53", "sphere", 53]) == ["Sphere", "Xin-She Yang N.4", "Zakharov"]
+    assert len(bm._resolve_functions(None)) == 54
+
+
+# ------------------------------------------------------------------------------------------------
+# Running: rows, resume, interruption, determinism
+# ------------------------------------------------------------------------------------------------
+
+
+def test_rows_written(quick_dir):
+    rows = _rows(quick_dir / "exp1-quick.csv")
+    assert set(rows[0]) == set(bm.FIELDS)
+    assert {(r["method"], r["function"], r["config"]) for r in rows} == {
+        (m, f, "depth=1 [quick]") for m in ("swat", "darts_admm") for f in ("Ackley", "Xin-She Yang N.4")
+    }
+    for r in rows:
+        assert float(r["test_mse"]) > 0 and int(r["n_nonzero"]) > 0 and float(r["fit_seconds"]) >= 0
+        assert r["device"] == "cpu" and r["seed"] == "0"
+    assert len(_rows(quick_dir / "exp2-quick.csv")) == 2 * 7
+    assert not (quick_dir / "exp1.csv").exists()  # quick rows never land in the real CSV
+
+
+def test_rerun_adds_nothing(quick_dir, count_fits):
+    before = (quick_dir / "exp3-quick.csv").read_text()
+    bm.run_experiment("exp3", functions=["Ackley", 53], output_dir=quick_dir, **QUICK)
+    assert count_fits == []
+    assert (quick_dir / "exp3-quick.csv").read_text() == before
+
+
+def test_interrupted_run_completes_only_missing_rows(tmp_path, count_fits):
+    bm.run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
+    assert len(count_fits) == 2
+    first = _results(tmp_path / "exp1-quick.csv")
+    bm.run_experiment("exp1", functions=[53, 54], output_dir=tmp_path, **QUICK)
+    assert len(count_fits) == 4 and {t[1] for t in count_fits[2:]} == {"Zakharov"}
+    rows = _rows(tmp_path / "exp1-quick.csv")
+    assert len(rows) == 4
+    assert {k: v for k, v in _results(tmp_path / "exp1-quick.csv").items() if k in first} == first
+    # Sorted by function, then configuration: a stable file whatever order the fits ended in.
+    assert [(r["function"], r["method"]) for r in rows] == [
+        ("Xin-She Yang N.4", "swat"), ("Xin-She Yang N.4", "darts_admm"),
+        ("Zakharov", "swat"), ("Zakharov", "darts_admm"),
+    ]
+
+
+def test_half_written_row_is_dropped_and_rerun(tmp_path, count_fits):
+    path = tmp_path / "exp1-quick.csv"
+    bm.run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
+    complete = path.read_text()
+    lines = complete.splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]) + lines[-1][:25])  # killed in the middle of the last write
+    bm.run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
+    assert len(count_fits) == 3
+    assert _results(path) == {k: v for k, v in _results_from_text(complete).items()}
+
+
+def _results_from_text(text):
+    return {bm._key(r): (r["test_mse"], r["n_nonzero"]) for r in csv.DictReader(text.splitlines())}
+
+
+def test_two_fresh_runs_are_identical(quick_dir, tmp_path):
+    # The second run is parallel (two threads, rows arriving in any order): same numbers.
+    bm.run_experiment("exp3", functions=[1, 53], output_dir=tmp_path, n_jobs=2, backend="threading", **QUICK)
+    assert _results(tmp_path / "exp3-quick.csv") == _results(quick_dir / "exp3-quick.csv")
+    assert len(_results(tmp_path / "exp3-quick.csv")) == 2 * 3
+
+
+def test_backend_without_result_generator_runs_in_batches():
+    # "multiprocessing" cannot hand results back one by one: the harness falls back to batches.
+    out = bm._iter_results(abs, [-3, -1, -2, -5, -4], n_jobs=2, backend="multiprocessing")
+    assert sorted(out) == [1, 2, 3, 4, 5]
+
+
+def test_foreign_csv_is_refused(tmp_path):
+    (tmp_path / "exp1.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="expected"):
+        bm.run_experiment("exp1", functions=[53], output_dir=tmp_path, depths=(1,), device="cpu")
+
+
+# ------------------------------------------------------------------------------------------------
+# Summary, figures, best-model rule
+# ------------------------------------------------------------------------------------------------
+
+
+def _is_png(path):
+    with open(path, "rb") as fh:
+        head = fh.read(24)
+    width, height = struct.unpack(">II", head[16:24])
+    return head[:8] == b"\x89PNG\r\n\x1a\n" and width > 100 and height > 100
+
+
+def test_summary_and_figures(quick_dir):
+    path = bm.summarise(quick_dir, quick=True)
+    assert path == quick_dir / "summary-quick.md"
+    text = path.read_text()
+    assert "Quick smoke-test run" in text
+    for exp in map(bm.get_experiment, bm.EXPERIMENTS):
+        assert f"## {exp.title}" in text
+        for _, suffix, _ in exp.figures:
+            assert _is_png(quick_dir / f"{exp.name}-quick_{suffix}.png"), suffix
+    assert text.count("### Evaluation functions") == 4 and text.count("### Tuning functions F53, F54") == 4
+    assert "| 1 | Ackley |" in text and "| 53 | Xin-She Yang N.4 |" in text
+    assert "median fit seconds" in text
+    # The tables depend only on the rows: summarising again gives the same text.
+    assert bm.summarise(quick_dir, quick=True).read_text() == text
+    # A real summary ignores the quick rows.
+    assert "No results yet" in bm.summarise(quick_dir).read_text()
+
+
+def _write_rows(path, rows):
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=bm.FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for method, function, config, seed, mse, nnz in rows:
+            writer.writerow({
+                "method": method, "function": function, "config": config, "seed": seed, "test_mse": mse,
+                "n_nonzero": nnz, "architecture": "{}", "fit_seconds": 1.5, "device": "cpu",
+            })
+
+
+def test_best_model_rule_on_hand_made_csv(tmp_path):
+    _write_rows(tmp_path / "exp1.csv", [
+        # Ackley: SWAT depth=2 is within 5 % of SWAT's lowest MSE and sparser than depth=1.
+        ("swat", "Ackley", "depth=1", 0, 0.100, 30),
+        ("swat", "Ackley", "depth=2", 0, 0.104, 12),
+        ("swat", "Ackley", "depth=3", 0, 0.200, 5),
+        # DARTS: depth=1 is the mean of two seeds (0.09, 0.10 -> 0.095; 40, 44 -> 42).
+        ("darts_admm", "Ackley", "depth=1", 0, 0.090, 40),
+        ("darts_admm", "Ackley", "depth=1", 1, 0.100, 44),
+        ("darts_admm", "Ackley", "depth=2", 0, 0.098, 50),
+        # Zakharov (F54, tuning set): SWAT both sparser and more accurate.
+        ("swat", "Zakharov", "depth=1", 0, 0.010, 10),
+        ("darts_admm", "Zakharov", "depth=1", 0, 0.020, 20),
+        # Adjiman: DARTS only, so not counted (incomplete).
+        ("darts_admm", "Adjiman", "depth=1", 0, 0.5, 20),
+    ])
+    rows = bm.read_results(tmp_path / "exp1.csv")
+    best = bm.best_models(rows)
+    assert best["Ackley", "swat"]["config"] == "depth=2"
+    assert best["Ackley", "darts_admm"]["config"] == "depth=1"  # lowest MSE and sparser than depth=2
+    assert best["Ackley", "darts_admm"]["n_nonzero"] == 42 and best["Ackley", "darts_admm"]["n_seeds"] == 2
+    assert ("Adjiman", "swat") not in best
+
+    argv = ["benchmark", "--summary-only", "--experiments", "exp1", "--output-dir", str(tmp_path)]
+    assert cli_main(argv) == 0
+    text = (tmp_path / "summary.md").read_text()
+    evaluation, tuning = text.split("### Evaluation functions")[1].split("### Tuning functions")
+    # Ackley: 12 < 42 non-zeros, but 0.104 > 1.05 * 0.095; Adjiman has no SWAT row.
+    assert "Functions with results for every method: 1." in evaluation
+    assert "SWAT-NN is sparser than DARTS + ADMM on 1 of 1." in evaluation
+    assert "within 5% of the best method's on 0 of 1." in evaluation
+    assert "1.040e-01 / 12 (depth=2)" in evaluation and "9.500e-02 / 42 (depth=1)" in evaluation
+    assert "| 5 | Adjiman | - |" in evaluation
+    assert "SWAT-NN is sparser than DARTS + ADMM on 1 of 1." in tuning
+    assert "within 5% of the best method's on 1 of 1." in tuning and "Zakharov" not in evaluation
+    assert _is_png(tmp_path / "exp1_fig4_scatter.png") and _is_png(tmp_path / "exp1_fig5_best.png")
+
+
+# ------------------------------------------------------------------------------------------------
+# SWATADMMRegressor
+# ------------------------------------------------------------------------------------------------
+
+
+def _small_swat_admm(**params):
+    search = SWATRegressor(
+        lambda_s=0.0, prune_neurons=False, max_iter=5, depths=(1,), n_restarts=1, refine_iter=100,
+        refine_learning_rate=0.05, device="cpu", random_state=0,
+    )
+    params = {"admm_iter": 20, "admm_retrain_iter": 100, "update_every": 10, **params}
+    return SWATADMMRegressor(search, **params)
+
+
+@parametrize_with_checks(
+    [_small_swat_admm()],
+    expected_failed_checks=lambda est: {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the check fits 30 features; the autoencoder holds at most 16 (as for SWATRegressor, see "
+            "tests/test_common.py)"
+        )
+    },
+)
+def test_swat_admm_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_swat_admm_scales_as_swat_and_counts_as_swat():
+    X, _, y, _ = load_cornn(53, scaled=False)
+    X, y = X[:300], y[:300]
+    reg = _small_swat_admm().fit(X, y)
+    inner = reg.estimator_
+    for ours, theirs in ((reg._x_scaler, inner._x_scaler), (reg._y_scaler, inner._y_scaler)):
+        np.testing.assert_array_equal(ours.data_min_, theirs.data_min_)
+        np.testing.assert_array_equal(ours.data_max_, theirs.data_max_)
+    assert reg.unpruned_mlp_ is inner.mlp_ and reg.device_ == "cpu"
+    assert reg.n_nonzero_ == reg.mlp_.n_nonzero <= inner.n_nonzero_
+    kept = np.concatenate([np.abs(w[w != 0]) for w in reg.mlp_.weights])
+    assert kept.size == 0 or kept.min() >= reg.threshold
+    # Without ADMM steps or retraining the network is the search's, up to the float32 round trip.
+    plain = _small_swat_admm(admm_iter=0, admm_retrain_iter=0, threshold=0.0).fit(X, y)
+    np.testing.assert_allclose(plain.predict(X), inner.predict(X), rtol=1e-4, atol=1e-4 * np.ptp(y))
+
+
+def test_swat_admm_refuses_other_estimators():
+    X, y = np.random.RandomState(0).uniform(-1, 1, (20, 2)), np.arange(20.0)
+    with pytest.raises(TypeError, match="must be a SWATRegressor"):
+        SWATADMMRegressor(DenseMLPRegressor(max_iter=2)).fit(X, y)
