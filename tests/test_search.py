@@ -116,10 +116,12 @@ def test_refine_never_returns_something_worse(data):
     assert out.n_nonzero == mlp.n_nonzero
 
 
-def test_refine_with_zero_iterations_is_a_no_op(data):
+def test_refine_with_zero_iterations_only_compacts(data):
     X, y = data
     mlp = _sparse_mlp()
-    assert refine(mlp, X, y, n_iter=0) is mlp
+    out = refine(mlp, X, y, n_iter=0)
+    assert out == mlp.compact()
+    assert out.n_nonzero == mlp.n_nonzero
 
 
 def test_refine_sample_weights(data):
