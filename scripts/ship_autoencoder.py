@@ -4,7 +4,7 @@
 
 Reads RUN_DIR/checkpoint.pt (counters only), RUN_DIR/settings.json and RUN_DIR/model/, runs the fidelity
 report (`sk-swat evaluate-autoencoder`) on the copied weights, and writes
-sk_swat/autoencoder/pretrained/{config.json, model.safetensors, README.md, fidelity.csv}.
+sk_swat/autoencoder/pretrained/{config.json, model.safetensors, README.md, fidelity.csv, smoothness.png}.
 """
 
 import argparse
@@ -38,10 +38,16 @@ def main(argv=None):
     staging = Path(tempfile.mkdtemp(prefix="pretrained.", dir=TARGET.parent))
     for name in ("config.json", "model.safetensors"):
         shutil.copy2(run / "model" / name, staging / name)
-    report_dir = Path(tempfile.mkdtemp())
-    paths = write_fidelity_report(report_dir, autoencoder=staging, n_mlps=args.n_mlps)
-    shutil.copy2(paths["csv"], staging / "fidelity.csv")
-    size_mb = (staging / "model.safetensors").stat().st_size / 1e6
+    old = TARGET.with_name("pretrained.old")
+    if TARGET.exists():
+        os.replace(TARGET, old)
+    os.replace(staging, TARGET)
+    shutil.rmtree(old, ignore_errors=True)
+    # The report on the bundled weights as users get them: `sk-swat evaluate-autoencoder OUT` reproduces it.
+    paths = write_fidelity_report(Path(tempfile.mkdtemp()), n_mlps=args.n_mlps)
+    for key, name in (("csv", "fidelity.csv"), ("png", "smoothness.png")):
+        shutil.copy2(paths[key], TARGET / name)
+    size_mb = (TARGET / "model.safetensors").stat().st_size / 1e6
     n_params = sum(v.numel() for k, v in state["model"].items())
     hours = state["seconds"] / 3600
     card = f"""---
@@ -74,12 +80,9 @@ better than predicting the mean. Reproduce with `sk-swat evaluate-autoencoder OU
 
 {paths['markdown'].read_text()}
 """
-    (staging / "README.md").write_text(card)
-    old = TARGET.with_name("pretrained.old")
-    if TARGET.exists():
-        os.replace(TARGET, old)
-    os.replace(staging, TARGET)
-    shutil.rmtree(old, ignore_errors=True)
+    tmp = TARGET / "README.md.tmp"
+    tmp.write_text(card)
+    os.replace(tmp, TARGET / "README.md")
     print(card)
 
 
