@@ -208,8 +208,3 @@ class SWATADMMRegressor(RegressorMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float64, reset=False)
         out = self.mlp_.predict(self._x_scaler.transform(X))
         return self._y_scaler.inverse_transform(out.reshape(-1, 1))[:, 0]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
