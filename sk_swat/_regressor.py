@@ -19,6 +19,26 @@ from .encoding import ACTIVATIONS, MAX_DEPTH, MAX_INPUTS
 __all__ = ["SWATRegressor"]
 
 
+class ScaledMLPPredictMixin:
+    """``predict`` through ``mlp_`` on inputs and targets scaled by ``_x_scaler``/``_y_scaler``."""
+
+    def predict(self, X):
+        """Predict with the found network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        out = self.mlp_.predict(self._x_scaler.transform(X))
+        return self._y_scaler.inverse_transform(out.reshape(-1, 1))[:, 0]
+
+
 @lru_cache(maxsize=4)
 def _frozen_autoencoder(name_or_path, revision, device):
     """Load an autoencoder once per process and device (fits reuse it; pickles never hold it)."""
@@ -43,7 +63,7 @@ def _check_depths(depths):
     return sorted(values)
 
 
-class SWATRegressor(RegressorMixin, BaseEstimator):
+class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
     """Sparse, compact MLP regressor trained in the latent space of an MLP autoencoder.
 
     ``fit`` scales ``X`` and ``y`` to [-1, 1], then runs the latent search of
@@ -371,19 +391,3 @@ class SWATRegressor(RegressorMixin, BaseEstimator):
         self.device_ = str(device)
         self.fit_time_ = time.perf_counter() - start
         return self
-
-    def predict(self, X):
-        """Predict with the found network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        out = self.mlp_.predict(self._x_scaler.transform(X))
-        return self._y_scaler.inverse_transform(out.reshape(-1, 1))[:, 0]

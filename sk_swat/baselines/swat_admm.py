@@ -14,15 +14,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from .._regressor import SWATRegressor
+from .._regressor import ScaledMLPPredictMixin, SWATRegressor
 from .admm import admm_prune_mlp
 
 __all__ = ["SWATADMMRegressor"]
 
 
-class SWATADMMRegressor(RegressorMixin, BaseEstimator):
+class SWATADMMRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
     """Autoencoder search without sparsity penalty, followed by ADMM pruning.
 
     The "Autoencoder with ADMM" baseline of SWAT-NN (Section IV, Exp. 3).
@@ -192,19 +192,3 @@ class SWATADMMRegressor(RegressorMixin, BaseEstimator):
         self.device_ = search.device_
         self.fit_time_ = time.perf_counter() - start
         return self
-
-    def predict(self, X):
-        """Predict with the pruned network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        out = self.mlp_.predict(self._x_scaler.transform(X))
-        return self._y_scaler.inverse_transform(out.reshape(-1, 1))[:, 0]
