@@ -32,6 +32,7 @@ import argparse
 import csv
 import io
 import os
+import shlex
 import statistics
 import sys
 import tempfile
@@ -42,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ._provenance import read_runs, record_run
 
 __all__ = [
     "EXPERIMENTS",
@@ -101,6 +104,17 @@ class Configuration:
     estimator : estimator
         An unfitted prototype. :meth:`make` clones it and sets every (nested) ``random_state`` and
         ``device`` parameter.
+
+    Examples
+    --------
+    >>> from sk_swat import SWATRegressor
+    >>> from sk_swat.benchmarking import Configuration
+    >>> c = Configuration("swat", "depth=2", SWATRegressor(depths=(2,)))
+    >>> c.params
+    {'depth': '2'}
+    >>> est = c.make(seed=7, device="cpu")
+    >>> est.random_state, est.device, est is c.estimator
+    (7, 'cpu', False)
     """
 
     method: str
@@ -127,6 +141,7 @@ class Configuration:
         Returns
         -------
         estimator
+            An unfitted clone of ``estimator`` with those parameters set.
         """
         from sklearn.base import clone
 
@@ -147,7 +162,9 @@ class Configuration:
 class Experiment:
     """An experiment: its methods, their configurations, and what the summary draws.
 
-    Attributes
+    The four experiments are built in; get them with :func:`get_experiment`.
+
+    Parameters
     ----------
     name : str
         File stem of its results (``<name>.csv``).
@@ -160,10 +177,21 @@ class Experiment:
     methods : tuple of (str, str)
         ``(method, label)`` in drawing order.
     configurations : tuple of Configuration
+        Every estimator setting that runs, one per method and number of hidden layers (and, in
+        ``exp2``, activation).
     figures : tuple of (str, str, str)
         ``(kind, file suffix, caption)``; kinds: ``"scatter"`` (MSE vs non-zeros of every row),
         ``"best"`` (best model per function and method), ``"activations:<method>"`` (lowest MSE of
         the reference against each activation of ``<method>``).
+
+    Examples
+    --------
+    >>> from sk_swat.benchmarking import get_experiment
+    >>> exp = get_experiment("exp1")
+    >>> exp.reference, exp.label("darts_admm")
+    ('swat', 'DARTS + ADMM')
+    >>> [c.config for c in exp.select(methods=["swat"])]
+    ['depth=1', 'depth=2', 'depth=3', 'depth=4']
     """
 
     name: str
@@ -175,11 +203,35 @@ class Experiment:
     figures: tuple
 
     def label(self, method):
-        """The display label of ``method``."""
+        """The display label of ``method``.
+
+        Parameters
+        ----------
+        method : str
+            A method name of this experiment.
+
+        Returns
+        -------
+        str
+            Its label, or ``method`` itself if the experiment does not know it.
+        """
         return dict(self.methods).get(method, method)
 
     def select(self, *, depths=None, methods=None):
-        """The configurations with a depth in ``depths`` and a method in ``methods`` (None: all)."""
+        """The configurations with a depth in ``depths`` and a method in ``methods``.
+
+        Parameters
+        ----------
+        depths : list of int, default=None
+            Numbers of hidden layers, 1 to 4 (None: all).
+        methods : list of str, default=None
+            Method names of this experiment (None: all).
+
+        Returns
+        -------
+        tuple of Configuration
+            In the experiment's order.
+        """
         known = {m for m, _ in self.methods}
         if methods is not None:
             unknown = sorted(set(methods) - known)
@@ -341,6 +393,21 @@ _EXPERIMENTS = None
 
 def get_experiment(name):
     """The :class:`Experiment` called ``name`` (``exp1``, ``exp2``, ``exp3`` or ``penalty_levels``).
+
+    Parameters
+    ----------
+    name : str or Experiment
+        An experiment name (see ``EXPERIMENTS``); an :class:`Experiment` is returned as it is.
+
+    Returns
+    -------
+    Experiment
+        The experiment.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
 
     Examples
     --------
@@ -655,11 +722,12 @@ def run_experiment(
     seeds : list of int, default=(0,)
         ``random_state`` of every estimator.
     output_dir : path-like, default="docs/benchmarks"
+        Folder of the results CSVs (created if needed).
     n_jobs : int, default=1
-        joblib workers (-1: all cores; with a cluster backend, as many as it offers).
+        Number of joblib workers (-1: all cores; with a cluster backend, as many as it offers).
     backend : str or None, default=None
-        joblib backend ("loky", "threading", "dask", "ray", ...); None takes joblib's default or the
-        one set by ``joblib.parallel_config``.
+        The joblib backend ("loky", "threading", "dask", "ray", ...); None takes joblib's default or
+        the one set by ``joblib.parallel_config``.
     quick : bool, default=False
         Tiny iteration counts, for smoke tests only (see ``QUICK_PARAMS``): the rows go to
         ``<experiment>-quick.csv`` with ``" [quick]"`` appended to their config.
@@ -676,6 +744,21 @@ def run_experiment(
     -------
     path : Path
         The results CSV.
+
+    Examples
+    --------
+    A smoke test: one function, one configuration, a handful of iterations.
+
+    >>> import tempfile
+    >>> from sk_swat.benchmarking import read_results, run_experiment
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = run_experiment("exp1", functions=["Sphere"], depths=[1], methods=["swat"],
+    ...                           quick=True, output_dir=tmp, device="cpu")
+    ...     rows = read_results(path)
+    >>> path.name
+    'exp1-quick.csv'
+    >>> [(r["method"], r["function"], r["config"], r["device"]) for r in rows]
+    [('swat', 'Sphere', 'depth=1 [quick]', 'cpu')]
     """
     from tqdm.auto import tqdm
 
@@ -728,6 +811,7 @@ def select_best(models, tol=TOL):
     models : list of dict
         Each with ``test_mse`` and ``n_nonzero`` (numbers or numeric strings).
     tol : float, default=0.05
+        Relative tolerance on the MSE.
 
     Returns
     -------
@@ -783,12 +867,24 @@ def best_models(rows, tol=TOL):
     rows : list of dict
         Rows of a results CSV (all of one experiment; quick and real rows should not be mixed).
     tol : float, default=0.05
+        Relative tolerance on the MSE.
 
     Returns
     -------
     dict
         ``{(function, method): model}``; a model is a dict with ``config``, ``test_mse``,
         ``n_nonzero`` and ``n_seeds``.
+
+    Examples
+    --------
+    >>> from sk_swat.benchmarking import best_models
+    >>> rows = [
+    ...     {"function": "Sphere", "method": "swat", "config": "depth=1", "test_mse": "0.0100", "n_nonzero": "40"},
+    ...     {"function": "Sphere", "method": "swat", "config": "depth=2", "test_mse": "0.0102", "n_nonzero": "25"},
+    ... ]
+    >>> best = best_models(rows)
+    >>> best["Sphere", "swat"]["config"], best["Sphere", "swat"]["n_nonzero"]
+    ('depth=2', 25.0)
     """
     return {
         key: select_best(sorted(models, key=lambda m: m["config"]), tol) for key, models in _aggregate(rows).items()
@@ -1047,6 +1143,7 @@ def summarise(output_dir=DEFAULT_OUTPUT_DIR, *, experiments=None, quick=False, t
     Parameters
     ----------
     output_dir : path-like, default="docs/benchmarks"
+        Folder of the results CSVs; the figures and the summary are written there.
     experiments : list of str, default=None
         The experiments to include; None: every one with a CSV in ``output_dir``.
     quick : bool, default=False
@@ -1058,6 +1155,18 @@ def summarise(output_dir=DEFAULT_OUTPUT_DIR, *, experiments=None, quick=False, t
     -------
     path : Path
         The summary written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sk_swat.benchmarking import summarise
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = summarise(tmp)
+    ...     text = path.read_text()
+    >>> path.name, text.splitlines()[0]
+    ('summary.md', '# CORNN benchmarks')
+    >>> "No results yet" in text
+    True
     """
     output_dir = Path(output_dir)
     names = EXPERIMENTS if experiments is None else [get_experiment(e).name for e in experiments]
@@ -1084,9 +1193,30 @@ def summarise(output_dir=DEFAULT_OUTPUT_DIR, *, experiments=None, quick=False, t
         lines += _experiment_section(exp, rows, output_dir, quick, tol)
     if not found:
         lines += [f"No results yet in {output_dir}."]
+    lines += _runs_section(output_dir)
     path = output_dir / ("summary-quick.md" if quick else "summary.md")
     _atomic_write_text(path, "\n".join(lines).rstrip("\n") + "\n")
     return path
+
+
+def _runs_section(output_dir):
+    """The commands, versions and hardware of the runs recorded in ``runs.csv``, as Markdown."""
+    runs = read_runs(output_dir)
+    if not runs:
+        return []
+    lines = [
+        "## Runs",
+        "",
+        "Every invocation that added rows to this folder (from `runs.csv`); a rerun skips the fits "
+        "already in the CSV files.",
+        "",
+        "| started (UTC) | command | sk-swat | torch | hardware |",
+        "|---|---|---|---|---|",
+    ]
+    for run in runs:
+        hardware = f"{run['cpu']}, {run['n_cpus']} cores; GPU: {run['gpu']}"
+        lines.append(f"| {run['started']} | `{run['command']}` | {run['sk_swat']} | {run['torch']} | {hardware} |")
+    return lines + [""]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1142,10 +1272,27 @@ def main(argv=None, prog="sk-swat benchmark"):
         The arguments (None: ``sys.argv[1:]``); see ``--help``.
     prog : str, default="sk-swat benchmark"
         Program name in the help.
+
+    Returns
+    -------
+    int
+        0 (errors raise).
+
+    Examples
+    --------
+    Redraw the summary of an (empty) results folder; the path of the summary is printed:
+
+    >>> import tempfile
+    >>> from sk_swat.benchmarking import main
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     main(["--summary-only", "--output-dir", tmp])  # doctest: +ELLIPSIS
+    /.../summary.md
+    0
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(prog).parse_args(argv)
     if not args.summary_only:
+        record_run(args.output_dir, shlex.join(prog.split() + argv))
         client = _connect(args.backend, args.scheduler)
         try:
             for name in args.experiments:

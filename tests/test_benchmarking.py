@@ -271,6 +271,24 @@ def test_best_model_rule_on_hand_made_csv(tmp_path):
     assert _is_png(tmp_path / "exp1_fig4_scatter.png") and _is_png(tmp_path / "exp1_fig5_best.png")
 
 
+def test_cli_run_records_command_versions_and_hardware(tmp_path):
+    import torch
+
+    import sk_swat
+
+    argv = ["--experiments", "exp1", "--functions", "Sphere", "--depths", "1", "--methods", "swat",
+            "--quick", "--quiet", "--device", "cpu", "--output-dir", str(tmp_path)]
+    assert bm.main(argv) == 0
+    assert bm.main(argv + ["--summary-only"]) == 0  # only a run that may add rows is recorded
+    runs = _rows(tmp_path / "runs.csv")
+    assert len(runs) == 1
+    assert runs[0]["command"] == "sk-swat benchmark " + " ".join(argv)
+    assert runs[0]["sk_swat"] == sk_swat.__version__ and runs[0]["torch"] == torch.__version__
+    assert int(runs[0]["n_cpus"]) >= 1 and runs[0]["cpu"]
+    summary = (tmp_path / "summary-quick.md").read_text()
+    assert "## Runs" in summary and f"`{runs[0]['command']}`" in summary
+
+
 # ------------------------------------------------------------------------------------------------
 # SWATADMMRegressor
 # ------------------------------------------------------------------------------------------------
