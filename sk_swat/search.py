@@ -16,6 +16,7 @@ Adam scales each coordinate on its own, they are optimised independently.
 """
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -287,12 +288,15 @@ def select_candidate(val_mse, n_nonzero, tol):
     return int(eligible[np.lexsort((val_mse[eligible], n_nonzero[eligible]))[0]])
 
 
-def refine(mlp, X, y, *, sample_weight=None, n_iter=500, learning_rate=0.01, device="cpu"):
+def refine(mlp, X, y, *, sample_weight=None, n_iter=300, device="cpu"):
     """Train the surviving weights of ``mlp`` with its sparsity pattern fixed.
 
     Zero weights stay zero, pruned neurons stay pruned and activations stay
     as they are; the non-zero weights and the biases of kept neurons are
-    trained by full-batch Adam on the MSE.
+    trained on the full-batch MSE by L-BFGS with a strong Wolfe line search,
+    in float64. A network of a few dozen parameters converges far faster
+    this way than by first-order steps (scikit-learn's ``MLPRegressor``
+    offers ``solver="lbfgs"`` for small data sets for the same reason).
 
     Parameters
     ----------
@@ -300,8 +304,8 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=500, learning_rate=0.01, dev
     X : ndarray of shape (n_samples, n_inputs)
     y : ndarray of shape (n_samples,)
     sample_weight : ndarray of shape (n_samples,), optional
-    n_iter : int, default=500
-    learning_rate : float, default=0.01
+    n_iter : int, default=300
+        Most L-BFGS iterations (each evaluates the loss one or more times).
     device : torch.device or str, default="cpu"
 
     Returns
@@ -310,44 +314,63 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=500, learning_rate=0.01, dev
         Compact (pruned neurons removed), with the same structure and
         ``n_nonzero`` (unless a weight lands on exactly 0); the input network,
         compacted, if training did not lower the loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_swat.mlp import SparseMLP
+    >>> from sk_swat.search import refine
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, (200, 2))
+    >>> y = X[:, 0] * X[:, 1]
+    >>> mlp = SparseMLP.random(n_inputs=2, depth=2, random_state=0)
+    >>> better = refine(mlp, X, y, n_iter=50)
+    >>> better.n_nonzero == mlp.n_nonzero
+    True
+    >>> bool(np.mean((better.predict(X) - y) ** 2) < np.mean((mlp.predict(X) - y) ** 2))
+    True
     """
     small = mlp.compact()
     if n_iter <= 0:
         return small
     device = torch.device(device)
-    x = torch.as_tensor(X, dtype=torch.float32, device=device)
-    t = torch.as_tensor(y, dtype=torch.float32, device=device)
+    as_tensor = functools.partial(torch.as_tensor, dtype=torch.float64, device=device)
+    x, t = as_tensor(X), as_tensor(y)
     w_row = None
     if sample_weight is not None:
-        w_row = torch.as_tensor(sample_weight, dtype=torch.float32, device=device)
+        w_row = as_tensor(sample_weight)
         w_row = w_row / w_row.mean()
-    weights = [torch.tensor(w, dtype=torch.float32, device=device, requires_grad=True) for w in small.weights]
-    biases = [torch.tensor(b, dtype=torch.float32, device=device, requires_grad=True) for b in small.biases]
-    keep_w = [(w != 0).float() for w in weights]
-    keep_b = [(b != 0).float() for b in biases]
+    weights = [as_tensor(w).clone().requires_grad_(True) for w in small.weights]
+    biases = [as_tensor(b).clone().requires_grad_(True) for b in small.biases]
+    keep_w = [(w != 0).double() for w in weights]
+    keep_b = [(b != 0).double() for b in biases]
     acts = [NeuronwiseActivation(a).to(device) for a in small.activations]
-    optimizer = torch.optim.Adam(weights + biases, lr=learning_rate)
 
-    def forward():
+    def loss_fn():
         h = x
         for j, act in enumerate(acts):
             h = act(h @ (weights[j] * keep_w[j]) + biases[j] * keep_b[j])
-        return (h @ (weights[-1] * keep_w[-1]) + biases[-1] * keep_b[-1])[:, 0]
-
-    def loss_fn():
-        sq = (forward() - t).square()
+        sq = ((h @ (weights[-1] * keep_w[-1]) + biases[-1] * keep_b[-1])[:, 0] - t).square()
         return (sq * w_row).mean() if w_row is not None else sq.mean()
 
-    with torch.no_grad():
-        start_loss = float(loss_fn())
-    for _ in range(n_iter):
+    optimizer = torch.optim.LBFGS(
+        weights + biases, max_iter=n_iter, history_size=20, line_search_fn="strong_wolfe",
+        tolerance_grad=1e-12, tolerance_change=1e-15,
+    )
+
+    def closure():
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn()
         loss.backward()
-        optimizer.step()
+        return loss
+
     with torch.no_grad():
-        if float(loss_fn()) >= start_loss:
+        start_loss = float(loss_fn())
+    optimizer.step(closure)
+    with torch.no_grad():
+        end_loss = float(loss_fn())
+        if not end_loss < start_loss:  # also catches NaN
             return small
-        new_w = [(w * k).cpu().double().numpy() for w, k in zip(weights, keep_w)]
-        new_b = [(b * k).cpu().double().numpy() for b, k in zip(biases, keep_b)]
+        new_w = [(w * k).cpu().numpy() for w, k in zip(weights, keep_w)]
+        new_b = [(b * k).cpu().numpy() for b, k in zip(biases, keep_b)]
     return SparseMLP(new_w, new_b, small.activations)

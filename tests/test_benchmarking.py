@@ -297,7 +297,7 @@ def test_cli_run_records_command_versions_and_hardware(tmp_path):
 def _small_swat_admm(**params):
     search = SWATRegressor(
         lambda_s=0.0, prune_neurons=False, max_iter=5, depths=(1,), n_restarts=1, refine_iter=100,
-        refine_learning_rate=0.05, device="cpu", random_state=0,
+        device="cpu", random_state=0,
     )
     params = {"admm_iter": 20, "admm_retrain_iter": 100, "update_every": 10, **params}
     return SWATADMMRegressor(search, **params)

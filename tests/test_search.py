@@ -95,8 +95,8 @@ def _mse(mlp, X, y, w=None):
 def test_refine_lowers_the_loss_and_keeps_the_pattern(data, seed):
     X, y = data
     mlp = _sparse_mlp(seed)
-    out = refine(mlp, X, y, n_iter=50, learning_rate=0.01)
-    assert _mse(out, X, y) <= _mse(mlp, X, y)
+    out = refine(mlp, X, y, n_iter=50)
+    assert _mse(out, X, y) < _mse(mlp, X, y)
     small, out_small = mlp.compact(), out.compact()
     assert out_small.hidden_widths == small.hidden_widths
     for before, after in zip(small.weights + small.biases, out_small.weights + out_small.biases):
@@ -107,13 +107,12 @@ def test_refine_lowers_the_loss_and_keeps_the_pattern(data, seed):
         assert_array_equal(a, b)
 
 
-def test_refine_never_returns_something_worse(data):
-    X, y = data
+def test_refine_returns_the_input_when_it_cannot_improve(data):
+    X, _ = data
     mlp = _sparse_mlp(3)
-    # A learning rate this large makes Adam bounce around; refine keeps the start if it ends worse.
-    out = refine(mlp, X, y, n_iter=5, learning_rate=50.0)
-    assert _mse(out, X, y) <= _mse(mlp, X, y) + 1e-12
-    assert out.n_nonzero == mlp.n_nonzero
+    # A network that fits its targets exactly has zero loss: nothing lower exists.
+    out = refine(mlp, X, mlp.predict(X), n_iter=20)
+    assert out == mlp.compact()
 
 
 def test_refine_with_zero_iterations_only_compacts(data):
