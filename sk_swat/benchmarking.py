@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 from ._provenance import read_runs, record_run
 
@@ -712,6 +713,8 @@ def run_experiment(
     ``<output_dir>/<experiment>.csv`` is skipped; the others run through ``joblib.Parallel`` and
     each row is appended (and flushed to disk) as soon as its fit ends, in the order they end. When
     all are done the CSV is rewritten (atomically) in a fixed order: function, configuration, seed.
+    Several runs may share one folder at the same time (say one per method): writes go through a
+    lock file (``<experiment>.csv.lock``) and keep every run's rows.
 
     Parameters
     ----------
@@ -779,20 +782,23 @@ def run_experiment(
         for seed in seeds
         if (c.method, function, c.config + mark, str(seed)) not in done
     ]
-    if not path.exists():
-        _write_csv(path, [])
+    # Other processes may add rows to the same CSV (e.g. one run per method): every write holds the
+    # lock and reopens the file, and the final sort re-reads it, so no one's rows are lost.
+    lock = FileLock(f"{path}.lock")
+    with lock:
+        if not path.exists():
+            _write_csv(path, [])
     if tasks:
-        bar = tqdm(total=len(tasks), disable=not verbose, desc=exp.name)
-        with open(path, "a", newline="") as fh, bar:
-            writer = csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n")
+        with tqdm(total=len(tasks), disable=not verbose, desc=exp.name) as bar:
             for row in _iter_results(_run_task, tasks, n_jobs, backend):
-                writer.writerow(row)
-                fh.flush()
-                os.fsync(fh.fileno())
-                rows.append(row)
+                with lock, open(path, "a", newline="") as fh:
+                    csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n").writerow(row)
+                    fh.flush()
+                    os.fsync(fh.fileno())
                 bar.set_postfix_str(f"{row['method']} {row['function']} {row['config']}")
                 bar.update()
-    _write_csv(path, sorted(rows, key=_sort_key(exp)))
+    with lock:
+        _write_csv(path, sorted(read_results(path), key=_sort_key(exp)))
     return path
 
 

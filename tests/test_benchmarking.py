@@ -173,6 +173,26 @@ def _results_from_text(text):
     return {bm._key(r): (r["test_mse"], r["n_nonzero"]) for r in csv.DictReader(text.splitlines())}
 
 
+def test_rows_added_by_another_run_meanwhile_are_kept(tmp_path, monkeypatch):
+    path = tmp_path / "exp1-quick.csv"
+    original = bm._run_task
+    foreign = {"method": "darts_admm", "function": "Ackley", "config": "depth=1 [quick]", "seed": "0",
+               "test_mse": "0.5", "n_nonzero": "9", "architecture": "{}", "fit_seconds": "1.0", "device": "cpu"}
+
+    def run_beside_another(task):
+        row = original(task)
+        # Another process appends its row while this run is busy.
+        with open(path, "a", newline="") as fh:
+            csv.DictWriter(fh, fieldnames=bm.FIELDS, lineterminator="\n").writerow(foreign)
+        return row
+
+    monkeypatch.setattr(bm, "_run_task", run_beside_another)
+    bm.run_experiment("exp1", functions=["Ackley"], methods=["swat"], output_dir=tmp_path, **QUICK)
+    assert [(r["method"], r["config"]) for r in _rows(path)] == [
+        ("swat", "depth=1 [quick]"), ("darts_admm", "depth=1 [quick]")
+    ]
+
+
 def test_two_fresh_runs_are_identical(quick_dir, tmp_path):
     # The second run is parallel (two threads, rows arriving in any order): same numbers.
     bm.run_experiment("exp3", functions=[1, 53], output_dir=tmp_path, n_jobs=2, backend="threading", **QUICK)
