@@ -28,10 +28,14 @@ class ScaledMLPPredictMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs, with the features seen in ``fit``. They are scaled as the
+            training inputs were; the network has seen nothing outside the
+            training range, so predictions there are extrapolations.
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,)
+            Predictions, on the scale of the training targets.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)

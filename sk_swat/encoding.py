@@ -75,7 +75,9 @@ def _check_n_inputs(n_inputs):
 class TokenLayout:
     """Column positions of every part of a depth-``depth`` MLP.
 
-    Attributes
+    Made by :func:`layout`, not by hand.
+
+    Parameters
     ----------
     depth : int
         Number of hidden layers.
@@ -92,6 +94,15 @@ class TokenLayout:
         Column of the output bias (row 0).
     masks : slice
         The ``depth`` neuron-mask columns.
+
+    Examples
+    --------
+    >>> from sk_swat.encoding import layout
+    >>> lay = layout(2)
+    >>> lay.weights[0], lay.biases[0], lay.activations[0]
+    (slice(0, 16, None), 16, slice(17, 20, None))
+    >>> lay.masks
+    slice(55, 57, None)
     """
 
     depth: int

@@ -186,10 +186,12 @@ class SparseMLP:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_inputs)
+            Inputs, on the scale the network was trained on.
 
         Returns
         -------
         ndarray of shape (n_samples,)
+            The network's output for each row.
         """
         h = np.asarray(X, dtype=np.float64)
         if h.ndim != 2 or h.shape[1] != self.n_inputs:
@@ -237,6 +239,7 @@ class SparseMLP:
         Returns
         -------
         SparseMLP
+            Hidden layers of ``width`` neurons each.
         """
         extra = [width - n for n in self.hidden_widths]
         if min(extra) < 0:
@@ -253,7 +256,7 @@ class SparseMLP:
         """Export the kept network as a ``torch.nn.Sequential``.
 
         Pruned neurons are removed; each hidden layer is a ``torch.nn.Linear``
-        followed by a :class:`~sk_swat.mlp.NeuronwiseActivation` that applies
+        followed by a :class:`~sk_swat.torch_mlp.NeuronwiseActivation` that applies
         each neuron's own activation. Zero weights stay zero (no masks are
         needed, but training the exported module will fill them in).
 

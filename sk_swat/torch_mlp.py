@@ -56,6 +56,18 @@ class NeuronwiseActivation(torch.nn.Module):
         self.register_buffer("codes", torch.as_tensor(codes, dtype=torch.long).reshape(-1))
 
     def forward(self, z):
+        """Apply each feature's activation.
+
+        Parameters
+        ----------
+        z : Tensor of shape (..., n_features)
+            Pre-activations; the last dimension matches ``codes``.
+
+        Returns
+        -------
+        Tensor of the same shape
+            ``z[..., i]`` through activation ``codes[i]``.
+        """
         index = self.codes.expand(*z.shape).unsqueeze(-1)
         return candidate_activations(z).gather(-1, index).squeeze(-1)
 

@@ -36,6 +36,13 @@ class SWATAutoencoderConfig(PretrainedConfig):
         values of order one (pretraining weights are drawn from U[-5, 5]).
     layout_version : int, default=LAYOUT_VERSION
         Version of the token layout the weights were trained for.
+    n_tokens, token_width, max_depth, max_inputs : int
+        The token layout (defaults: those of :mod:`sk_swat.encoding`, 7, 59,
+        4 and 16). Recorded in ``config.json`` so that
+        :meth:`check_compatible` can refuse a checkpoint written for another
+        layout; leave them at their defaults.
+    activations : sequence of str, default=("sigmoid", "tanh", "leaky_relu")
+        The candidate activations, in one-hot order; recorded likewise.
     **kwargs
         Passed to :class:`transformers.PretrainedConfig`.
 

@@ -60,6 +60,7 @@ class SWATAutoencoder(PreTrainedModel):
     Parameters
     ----------
     config : SWATAutoencoderConfig
+        The model's sizes and the token layout it is built for.
 
     Examples
     --------
@@ -135,6 +136,7 @@ class SWATAutoencoder(PreTrainedModel):
         Parameters
         ----------
         z : Tensor of shape (batch, N_TOKENS, hidden_size)
+            Latents.
         depth : int
             Number of hidden layers of the decoded MLPs.
 
@@ -152,6 +154,7 @@ class SWATAutoencoder(PreTrainedModel):
         Parameters
         ----------
         z : Tensor of shape (batch, N_TOKENS, hidden_size)
+            Latents.
 
         Returns
         -------
@@ -169,6 +172,7 @@ class SWATAutoencoder(PreTrainedModel):
         Parameters
         ----------
         z : Tensor of shape (batch, N_TOKENS, hidden_size)
+            Latents.
         depths : sequence of int
             Depth of each group.
         sizes : sequence of int
@@ -192,7 +196,9 @@ class SWATAutoencoder(PreTrainedModel):
         Parameters
         ----------
         tokens : Tensor of shape (batch, N_TOKENS, TOKEN_WIDTH)
+            First channel of the token matrices (see :meth:`encode`).
         real : Tensor of shape (N_TOKENS, TOKEN_WIDTH) or (batch, N_TOKENS, TOKEN_WIDTH)
+            Second channel: 1 at real entries.
 
         Returns
         -------

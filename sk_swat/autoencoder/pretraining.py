@@ -37,45 +37,60 @@ LOG = "log.csv"
 
 @dataclasses.dataclass
 class PretrainSettings:
-    """Settings of one pretraining run.
+    """Settings of one pretraining run (see :func:`pretrain`).
 
-    Attributes
+    Parameters
     ----------
-    n_mlps : int
+    n_mlps : int, default=1_000_000
         Random MLPs to see in total (over all processes), counting those seen
         before a resume.
-    batch_size : int
+    batch_size : int, default=256
         MLPs per step and process; one batch shares depth, input count and
         drop rate.
-    learning_rate : float
+    learning_rate : float, default=1e-3
         Adam learning rate (constant after a linear warm-up of 200 steps).
-    n_points : int
+    n_points : int, default=256
         Input points per batch at which the functional loss is taken.
-    loss : {"min", "pnorm"}
+    loss : {"min", "pnorm"}, default="min"
         ``"min"``: the minimum over decoders of the relative functional error
         (Eq. 5, each MLP normalised by its output variance). ``"pnorm"``: the
         p-norm over decoders of the 2024 paper, with exponent ``p``.
-    p : float
+    p : float, default=2.0
         Exponent of the p-norm loss (2 or -2 in the 2024 paper).
-    functional_weight : float
+    functional_weight : float, default=1.0
         Weight of the functional loss.
-    reconstruction_weight : float
+    reconstruction_weight : float, default=1.0
         Weight of a token reconstruction term on the decoder of the input's
         own depth (squared error of weights and biases in units of
         ``value_scale``, cross-entropy of activations and masks). 0 turns it off.
-    drop_rates : tuple of float
+    drop_rates : tuple of float, default=(0.0, 0.2, 0.4)
         Weight-drop rates, one drawn per batch.
-    max_inputs : int
+    max_inputs : int, default=16
         Input counts are drawn from 1..max_inputs ...
-    focus_inputs, focus_probability : int, float
+    focus_inputs : int, default=2
         ... except that with probability ``focus_probability`` a batch has
         ``focus_inputs`` inputs (2, the case of the CORNN benchmark).
-    seed : int
+    focus_probability : float, default=0.5
+        See ``focus_inputs``.
+    seed : int, default=0
         Seed of the model's initialisation and of the random MLPs.
-    checkpoint_every : int
+    checkpoint_every : int, default=500
         Steps between checkpoints (and held-out evaluations).
-    n_holdout : int
+    n_holdout : int, default=256
         Held-out random MLPs per depth for the error logged at each checkpoint.
+
+    Examples
+    --------
+    >>> import math
+    >>> from sk_swat.autoencoder.pretraining import PretrainSettings
+    >>> settings = PretrainSettings(n_mlps=10_000, batch_size=64)
+    >>> settings.validate()
+    >>> math.ceil(settings.n_mlps / settings.batch_size)  # Adam steps of a one-process run
+    157
+    >>> PretrainSettings(loss="mean").validate()
+    Traceback (most recent call last):
+    ...
+    ValueError: loss must be 'min' or 'pnorm', got 'mean'.
     """
 
     n_mlps: int = 1_000_000
@@ -180,10 +195,13 @@ def _atomic_torch_save(obj, path):
 
 
 def _atomic_save_pretrained(model, directory):
+    from .loading import _no_weight_loading_bar
+
     directory = Path(directory)
     tmp, old = directory.with_name(directory.name + ".tmp"), directory.with_name(directory.name + ".old")
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
+    with _no_weight_loading_bar():  # transformers' "Writing model shards" bar, at every checkpoint
+        model.save_pretrained(tmp)
     if directory.exists():
         os.replace(directory, old)
     os.replace(tmp, directory)

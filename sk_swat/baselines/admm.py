@@ -163,6 +163,7 @@ def simplify_mlp(mlp):
     Parameters
     ----------
     mlp : SparseMLP
+        The network to simplify (not changed).
 
     Returns
     -------

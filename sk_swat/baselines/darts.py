@@ -185,13 +185,13 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         Validation MSE of the supernet after each search epoch.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` had string column names.
 
     See Also
     --------
-    DenseMLPRegressor : the traditional fixed-activation baseline.
-    sk_swat.baselines.admm_prune_mlp : the pruning step on its own.
+    DenseMLPRegressor : The traditional fixed-activation baseline.
+    sk_swat.baselines.admm_prune_mlp : The pruning step on its own.
 
     Examples
     --------

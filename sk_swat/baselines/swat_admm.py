@@ -82,7 +82,7 @@ class SWATADMMRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
 
     See Also
     --------
-    sk_swat.SWATRegressor : the search with the sparsity penalty built in.
+    sk_swat.SWATRegressor : The search with the sparsity penalty built in.
     sk_swat.baselines.DartsMLPRegressor : DARTS followed by the same ADMM pruning.
 
     Examples
