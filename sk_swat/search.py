@@ -39,7 +39,55 @@ _NEURON_THRESHOLD = 0.5
 
 @dataclasses.dataclass
 class SearchSettings:
-    """Settings of :func:`latent_search`; see :class:`~sk_swat.SWATRegressor` for their meaning."""
+    """Settings of :func:`latent_search`.
+
+    Each has the meaning, and the default but for ``max_iter`` and ``batch_size``, of the
+    :class:`~sk_swat.SWATRegressor` parameter of the same name.
+
+    Parameters
+    ----------
+    depths : tuple of int, default=(1, 2, 3, 4)
+        Numbers of hidden layers searched.
+    n_restarts : int, default=2
+        Starting points per depth.
+    max_iter : int, default=2000
+        Adam steps on the latents.
+    learning_rate : float, default=0.1
+        Adam learning rate of the latents.
+    threshold_learning_rate : float, default=1e-3
+        Adam learning rate of the weight thresholds.
+    lambda_s : float, default=1e-4
+        Strength of the weight-sparsity penalty.
+    l1_weight : float, default=0.1
+        Weight of its L1 term.
+    softcount_weight : float, default=0.01
+        Weight of its soft count.
+    alpha : float, default=0.4
+        Weight of the negative spread of the neuron masks.
+    beta : float, default=1e-3
+        Weight of the mean neuron mask.
+    temperature_init : float, default=1.0
+        Softmax temperature of the activation choice at the start.
+    temperature_final : float, default=0.01
+        Lowest temperature.
+    anneal_fraction : float, default=0.375
+        Share of ``max_iter`` over which the temperature falls.
+    activation : str, default="search"
+        "search" or the name of the one activation of every neuron.
+    prune_neurons : bool, default=True
+        Search the number of neurons per layer.
+    batch_size : int, default=4096
+        Rows per step.
+    init : {"encode", "normal"}, default="encode"
+        Starting latents.
+
+    Examples
+    --------
+    >>> from sk_swat.search import SearchSettings
+    >>> settings = SearchSettings(depths=(1, 2), n_restarts=3)
+    >>> len(settings.depths) * settings.n_restarts  # candidates searched together
+    6
+    """
 
     depths: tuple = (1, 2, 3, 4)
     n_restarts: int = 2
@@ -62,7 +110,30 @@ class SearchSettings:
 
 @dataclasses.dataclass
 class Candidate:
-    """One searched network: its depth, restart, hard MLP and final training loss."""
+    """One searched network.
+
+    Parameters
+    ----------
+    depth : int
+        Number of hidden layers.
+    restart : int
+        Index of its starting point among those of its depth.
+    mlp : SparseMLP
+        The hardened network.
+    train_loss : float
+        Its search loss (MSE plus penalties) at the step it was kept.
+    threshold : float
+        Its learned weight threshold.
+
+    Examples
+    --------
+    >>> from sk_swat.mlp import SparseMLP
+    >>> from sk_swat.search import Candidate
+    >>> c = Candidate(depth=1, restart=0, mlp=SparseMLP.random(2, 1, random_state=0),
+    ...               train_loss=0.01, threshold=0.05)
+    >>> c.mlp.depth
+    1
+    """
 
     depth: int
     restart: int
@@ -172,9 +243,11 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
     y : ndarray of shape (n_samples,)
         Targets, scaled to [-1, 1].
     settings : SearchSettings
+        The search's settings.
     sample_weight : ndarray of shape (n_samples,), optional
         Row weights of the MSE.
     device : torch.device or str, default="cpu"
+        Where the search runs (the autoencoder must be there).
     seed : int, default=0
         Seed of the latent initialisation and of mini-batch sampling.
     verbose : int, default=0
@@ -187,6 +260,20 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
         loss after the temperature has finished annealing.
     loss_curve : list of float
         Mean total loss over candidates at every step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_swat import load_autoencoder
+    >>> from sk_swat.search import SearchSettings, latent_search
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, (100, 2))
+    >>> y = X[:, 0] * X[:, 1]
+    >>> autoencoder = load_autoencoder().requires_grad_(False)
+    >>> candidates, loss_curve = latent_search(
+    ...     autoencoder, X, y, SearchSettings(depths=(1, 2), n_restarts=1, max_iter=5))
+    >>> [(c.depth, c.restart) for c in candidates], len(loss_curve)
+    ([(1, 0), (2, 0)], 5)
     """
     device = torch.device(device)
     generator = torch.Generator(device=device).manual_seed(int(seed))
@@ -264,12 +351,17 @@ def select_candidate(val_mse, n_nonzero, tol):
     Parameters
     ----------
     val_mse : array-like of float
+        Validation MSE of each candidate. A NaN or inf is never chosen, unless
+        all are: then the first candidate is.
     n_nonzero : array-like of int
+        Non-zero parameters of each candidate.
     tol : float
+        Relative tolerance on the MSE (the paper's 0.05).
 
     Returns
     -------
-    int
+    index : int
+        Position of the chosen candidate.
 
     Examples
     --------
@@ -301,12 +393,17 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=300, device="cpu"):
     Parameters
     ----------
     mlp : SparseMLP
+        The network; its zero weights and pruned neurons stay as they are.
     X : ndarray of shape (n_samples, n_inputs)
+        Inputs.
     y : ndarray of shape (n_samples,)
+        Targets.
     sample_weight : ndarray of shape (n_samples,), optional
+        Row weights of the MSE.
     n_iter : int, default=300
         Most L-BFGS iterations (each evaluates the loss one or more times).
     device : torch.device or str, default="cpu"
+        Where the training runs.
 
     Returns
     -------

@@ -22,6 +22,7 @@ PUBLIC = {
     "sk_swat.datasets": None,
     "sk_swat.encoding": ["mlp_to_tokens", "tokens_to_mlp", "split_tokens", "layout", "real_entries", "TokenLayout"],
     "sk_swat.plotting": None,
+    "sk_swat.search": None,
     "sk_swat.torch_mlp": ["NeuronwiseActivation"],
 }
 
@@ -35,7 +36,7 @@ def _public_objects():
                 yield pytest.param(obj, id=f"{module_name}.{name}")
 
 
-@pytest.mark.parametrize("obj", _public_objects())
+@pytest.mark.parametrize("obj", list(_public_objects()))
 def test_public_name_has_a_runnable_examples_section(obj):
     doc = inspect.getdoc(obj) or ""
     match = re.search(r"^Examples\n--------\n(.*?)(?=^\S[^\n]*\n-{3,}\n|\Z)", doc, re.M | re.S)
