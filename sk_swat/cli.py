@@ -60,7 +60,23 @@ def _demo(args):
 
 
 def build_parser():
-    """Return the ``argparse`` parser of the ``sk-swat`` command."""
+    """Return the ``argparse`` parser of the ``sk-swat`` command.
+
+    Its sub-commands are ``demo``, ``pretrain``, ``evaluate-autoencoder`` and
+    ``benchmark`` (whose options :func:`sk_swat.benchmarking.main` parses).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser; the namespace it returns has the sub-command's function as ``func``.
+
+    Examples
+    --------
+    >>> from sk_swat.cli import build_parser
+    >>> args = build_parser().parse_args(["demo", "--function", "Ackley", "--random-state", "3"])
+    >>> args.command, args.function, args.random_state, args.output
+    ('demo', 'Ackley', 3, 'swat_demo.png')
+    """
     parser = argparse.ArgumentParser(prog="sk-swat", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -109,7 +125,27 @@ def build_parser():
 
 
 def main(argv=None):
-    """Run the ``sk-swat`` command."""
+    """Run the ``sk-swat`` command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments without the program name; ``sys.argv[1:]`` if None.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 2 when the command fails on bad input (the
+        error is printed to stderr).
+
+    Examples
+    --------
+    A bad function name is reported on stderr, with exit status 2:
+
+    >>> from sk_swat.cli import main
+    >>> main(["demo", "--function", "no-such-function"])
+    2
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["benchmark"]:
         from .benchmarking import main as benchmark_main

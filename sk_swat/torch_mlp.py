@@ -14,7 +14,29 @@ __all__ = ["NeuronwiseActivation", "candidate_activations", "real_entries_tensor
 
 
 def real_entries_tensor(depth, n_inputs, device=None):
-    """:func:`sk_swat.encoding.real_entries` as a float32 tensor on ``device``."""
+    """:func:`sk_swat.encoding.real_entries` as a float32 tensor on ``device``.
+
+    Parameters
+    ----------
+    depth : int
+        Number of hidden layers.
+    n_inputs : int
+        Number of inputs.
+    device : torch.device, optional
+        Device of the result.
+
+    Returns
+    -------
+    Tensor of shape (N_TOKENS, TOKEN_WIDTH)
+        1.0 where the token matrix of such an MLP has a real entry, 0.0 at padding.
+
+    Examples
+    --------
+    >>> from sk_swat.torch_mlp import real_entries_tensor
+    >>> mask = real_entries_tensor(1, 2)
+    >>> mask.shape, mask.dtype
+    (torch.Size([7, 59]), torch.float32)
+    """
     return torch.tensor(real_entries(depth, n_inputs), device=device)
 
 
@@ -24,11 +46,20 @@ def candidate_activations(z):
     Parameters
     ----------
     z : Tensor of shape (...)
+        Pre-activations.
 
     Returns
     -------
     Tensor of shape (..., 3)
-        sigmoid, tanh and leaky ReLU, in :data:`~sk_swat.encoding.ACTIVATIONS` order.
+        The sigmoid, tanh and leaky ReLU of ``z``, in :data:`~sk_swat.encoding.ACTIVATIONS` order.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.torch_mlp import candidate_activations
+    >>> candidate_activations(torch.tensor([0.0, -1.0]))
+    tensor([[ 0.5000,  0.0000,  0.0000],
+            [ 0.2689, -0.7616, -0.0100]])
     """
     return torch.stack(
         (torch.sigmoid(z), torch.tanh(z), F.leaky_relu(z, LEAKY_RELU_SLOPE)), dim=-1
@@ -88,10 +119,10 @@ def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_prob
         Number of hidden layers.
     n_inputs : int
         Number of inputs.
-    activation_probs : Tensor of shape (batch, N_TOKENS, depth, 3)
+    activation_probs : Tensor of shape (batch, MAX_NEURONS, depth, 3)
         Mixing weights of the candidate activations of every neuron (a
         softmax for a relaxed MLP, one-hot for a hard one).
-    mask_probs : Tensor of shape (batch, N_TOKENS, depth)
+    mask_probs : Tensor of shape (batch, MAX_NEURONS, depth)
         Multiplier on every neuron's output (soft or hard neuron masks).
     weight_fn : callable, optional
         Applied to every weight matrix (not to biases) before use, e.g. a soft
@@ -100,6 +131,26 @@ def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_prob
     Returns
     -------
     Tensor of shape (batch, n_points)
+        Output of every MLP at every point.
+
+    Examples
+    --------
+    Hard masks and one-hot activations read from the tokens themselves:
+
+    >>> import torch
+    >>> from sk_swat.autoencoder.random_mlps import random_mlp_tokens
+    >>> from sk_swat.encoding import split_tokens
+    >>> from sk_swat.torch_mlp import token_mlp_forward
+    >>> g = torch.Generator().manual_seed(0)
+    >>> tokens = random_mlp_tokens(3, depth=1, n_inputs=2, generator=g)
+    >>> parts = split_tokens(tokens, 1, 2)
+    >>> y = token_mlp_forward(
+    ...     torch.zeros(4, 2), tokens, 1, 2,
+    ...     activation_probs=torch.stack(parts["activations"], dim=-2),
+    ...     mask_probs=parts["masks"],
+    ... )
+    >>> y.shape
+    torch.Size([3, 4])
     """
     parts = split_tokens(tokens, depth, n_inputs)
     weights = parts["weights"] + [parts["output_weights"]]

@@ -15,7 +15,10 @@ import pytest
 PUBLIC = {
     "sk_swat": None,
     "sk_swat.autoencoder": None,
-    "sk_swat.autoencoder.pretraining": ["PretrainSettings", "pretrain"],
+    "sk_swat.autoencoder.functional": None,
+    "sk_swat.autoencoder.loading": None,
+    "sk_swat.autoencoder.pretraining": None,
+    "sk_swat.autoencoder.random_mlps": None,
     "sk_swat.autoencoder.evaluation": None,
     "sk_swat.baselines": None,
     "sk_swat.benchmarking": None,
@@ -23,7 +26,9 @@ PUBLIC = {
     "sk_swat.encoding": ["mlp_to_tokens", "tokens_to_mlp", "split_tokens", "layout", "real_entries", "TokenLayout"],
     "sk_swat.plotting": None,
     "sk_swat.search": None,
-    "sk_swat.torch_mlp": ["NeuronwiseActivation"],
+    "sk_swat.torch_mlp": None,
+    "sk_swat.cli": ["build_parser", "main"],
+    "sk_swat.demo": ["run_demo"],
 }
 
 

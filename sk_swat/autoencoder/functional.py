@@ -9,7 +9,32 @@ __all__ = ["decoded_forward", "relative_error", "percentage_error", "sample_inpu
 
 
 def sample_inputs(n_points, n_inputs, *, generator=None, device=None):
-    """Inputs drawn from U[-1, 1]^n_inputs, the range the search's data are scaled to."""
+    """Inputs drawn from U[-1, 1]^n_inputs, the range the search's data are scaled to.
+
+    Parameters
+    ----------
+    n_points : int
+        Number of points.
+    n_inputs : int
+        Number of inputs (columns).
+    generator : torch.Generator, optional
+        Source of randomness.
+    device : torch.device, optional
+        Device of the result.
+
+    Returns
+    -------
+    Tensor of shape (n_points, n_inputs)
+        Uniform float32 values in [-1, 1).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.autoencoder.functional import sample_inputs
+    >>> x = sample_inputs(5, 2, generator=torch.Generator().manual_seed(0))
+    >>> x.shape, bool(x.abs().max() <= 1)
+    (torch.Size([5, 2]), True)
+    """
     return torch.rand(n_points, n_inputs, generator=generator, device=device) * 2 - 1
 
 
@@ -19,9 +44,13 @@ def decoded_forward(x, raw, depth, n_inputs, *, hard=False):
     Parameters
     ----------
     x : Tensor of shape (n_points, n_inputs)
+        Inputs at which every MLP is evaluated.
     raw : Tensor of shape (batch, N_TOKENS, width)
         Decoder output: mask and activation columns hold logits.
-    depth, n_inputs : int
+    depth : int
+        Number of hidden layers.
+    n_inputs : int
+        Number of inputs.
     hard : bool, default=False
         False: sigmoid masks and softmax activations (training). True: masks
         thresholded at 0.5 and the arg-max activation (what a search keeps).
@@ -29,6 +58,21 @@ def decoded_forward(x, raw, depth, n_inputs, *, hard=False):
     Returns
     -------
     Tensor of shape (batch, n_points)
+        Output of every MLP at every point.
+
+    Examples
+    --------
+    A token matrix with 0/1 masks and one-hot activations is its own hard decoding:
+
+    >>> import torch
+    >>> from sk_swat.autoencoder.functional import decoded_forward, sample_inputs
+    >>> from sk_swat.autoencoder.random_mlps import hard_forward, random_mlp_tokens
+    >>> g = torch.Generator().manual_seed(0)
+    >>> x = sample_inputs(5, 2, generator=g)
+    >>> tokens = random_mlp_tokens(3, depth=1, n_inputs=2, generator=g)
+    >>> f_hat = decoded_forward(x, tokens, 1, 2, hard=True)
+    >>> f_hat.shape, torch.allclose(f_hat, hard_forward(x, tokens, 1, 2))
+    (torch.Size([3, 5]), True)
     """
     parts = split_tokens(raw, depth, n_inputs)
     logits = torch.stack(parts["activations"], dim=-2)
@@ -46,7 +90,10 @@ def relative_error(f, f_hat, eps=1e-6):
 
     Parameters
     ----------
-    f, f_hat : Tensor of shape (batch, n_points)
+    f : Tensor of shape (batch, n_points)
+        Reference outputs (the encoded MLPs).
+    f_hat : Tensor of shape (batch, n_points)
+        Approximate outputs (the decoded MLPs).
     eps : float, default=1e-6
         Added to the denominator so that a constant ``f`` gives a finite value.
 
@@ -54,6 +101,13 @@ def relative_error(f, f_hat, eps=1e-6):
     -------
     Tensor of shape (batch,)
         0 is exact; 1 is as good as predicting the mean of ``f``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.autoencoder.functional import relative_error
+    >>> relative_error(torch.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[1.0, 2.0, 4.0]]))
+    tensor([0.5000])
     """
     num = (f - f_hat).square().sum(-1)
     den = (f - f.mean(-1, keepdim=True)).square().sum(-1)
@@ -67,11 +121,24 @@ def percentage_error(f, f_hat, eps=1e-8):
 
     Parameters
     ----------
-    f, f_hat : Tensor of shape (batch, n_points)
+    f : Tensor of shape (batch, n_points)
+        Reference outputs (the encoded MLPs).
+    f_hat : Tensor of shape (batch, n_points)
+        Approximate outputs (the decoded MLPs).
     eps : float, default=1e-8
+        Added to ``|f|`` so that zeros of ``f`` give a finite value.
 
     Returns
     -------
     Tensor of shape (batch,)
+        Median percentage error of every MLP.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.autoencoder.functional import percentage_error
+    >>> f = torch.tensor([[1.0, 2.0, 4.0]])
+    >>> percentage_error(f, 1.1 * f)
+    tensor([10.0000])
     """
     return 100 * ((f - f_hat).abs() / (f.abs() + eps)).median(-1).values

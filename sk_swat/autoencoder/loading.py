@@ -49,6 +49,16 @@ class AutoencoderLoadError(ValueError, OSError):
     files that cannot be found, downloaded or read), so either ``except``
     clause catches it. The underlying error, if any, is chained as
     ``__cause__``.
+
+    Examples
+    --------
+    >>> from sk_swat import load_autoencoder
+    >>> from sk_swat.autoencoder.loading import AutoencoderLoadError
+    >>> try:
+    ...     load_autoencoder("/nonexistent/dir")
+    ... except ValueError as err:
+    ...     print(type(err).__name__, isinstance(err, OSError))
+    AutoencoderLoadError True
     """
 
 

@@ -125,7 +125,36 @@ class PretrainSettings:
 
 
 def functional_loss(errors, loss="min", p=2.0):
-    """Combine per-decoder errors of shape (batch, n_decoders) into one loss."""
+    """Combine per-decoder errors of shape (batch, n_decoders) into one loss.
+
+    The errors of each MLP are combined over the decoders (their minimum, or
+    their p-norm), and the batch loss is the mean of ``log1p`` of the result.
+
+    Parameters
+    ----------
+    errors : Tensor of shape (batch, n_decoders)
+        Functional error of every MLP under every decoder.
+    loss : {"min", "pnorm"}, default="min"
+        How the errors of one MLP are combined: the best decoder's error, or
+        the p-norm over the decoders.
+    p : float, default=2.0
+        Exponent of the p-norm (used only with ``loss="pnorm"``).
+
+    Returns
+    -------
+    Tensor of shape ()
+        The scalar loss.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.autoencoder.pretraining import functional_loss
+    >>> errors = torch.tensor([[0.5, 0.1], [0.2, 0.4]])
+    >>> functional_loss(errors)  # mean(log1p([0.1, 0.2]))
+    tensor(0.1388)
+    >>> functional_loss(errors, loss="pnorm", p=2.0)
+    tensor(0.3908)
+    """
     if loss == "min":
         combined = errors.min(dim=1).values
     else:

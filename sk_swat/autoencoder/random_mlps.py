@@ -102,12 +102,28 @@ def hard_forward(x, tokens, depth, n_inputs):
     Parameters
     ----------
     x : Tensor of shape (n_points, n_inputs)
+        Inputs at which every MLP is evaluated.
     tokens : Tensor of shape (batch, N_TOKENS, width)
-    depth, n_inputs : int
+        Token matrices with 0/1 masks and one-hot activation columns, such as
+        those of :func:`random_mlp_tokens`.
+    depth : int
+        Number of hidden layers.
+    n_inputs : int
+        Number of inputs.
 
     Returns
     -------
     Tensor of shape (batch, n_points)
+        Output of every MLP at every point.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.autoencoder.random_mlps import hard_forward, random_mlp_tokens
+    >>> g = torch.Generator().manual_seed(0)
+    >>> tokens = random_mlp_tokens(3, depth=2, n_inputs=2, generator=g)
+    >>> hard_forward(torch.rand(10, 2, generator=g) * 2 - 1, tokens, 2, 2).shape
+    torch.Size([3, 10])
     """
     parts = split_tokens(tokens, depth, n_inputs)
     return token_mlp_forward(
