@@ -1248,6 +1248,13 @@ def build_parser(prog="sk-swat benchmark"):
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--quick", action="store_true", help="tiny iteration counts: smoke tests only")
     parser.add_argument("--summary-only", action="store_true", help="only rewrite the summary and figures")
+    parser.add_argument(
+        "--compare",
+        metavar="REFERENCE_DIR",
+        default=None,
+        help="run nothing: compare the results in --output-dir with those in REFERENCE_DIR, write "
+        "<output-dir>/reproduction.md and exit with 1 if they differ",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -1282,7 +1289,7 @@ def main(argv=None, prog="sk-swat benchmark"):
     Returns
     -------
     int
-        0 (errors raise).
+        0; with ``--compare``, 1 if the two runs differ (errors raise).
 
     Examples
     --------
@@ -1297,6 +1304,8 @@ def main(argv=None, prog="sk-swat benchmark"):
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(prog).parse_args(argv)
+    if args.compare is not None:
+        return _compare(args)
     if not args.summary_only:
         record_run(args.output_dir, shlex.join(prog.split() + argv))
         client = _connect(args.backend, args.scheduler)
@@ -1325,6 +1334,17 @@ def main(argv=None, prog="sk-swat benchmark"):
     path = summarise(args.output_dir, experiments=args.experiments, quick=args.quick)
     print(path)
     return 0
+
+
+def _compare(args):
+    """``--compare``: the reproduction report of ``--output-dir`` against the reference folder."""
+    from .benchmark_comparison import compare_results, comparison_markdown
+
+    results = compare_results(args.compare, args.output_dir, experiments=args.experiments, quick=args.quick)
+    text = comparison_markdown(results, args.compare, args.output_dir)
+    _atomic_write_text(Path(args.output_dir) / "reproduction.md", text)
+    print(text, end="")
+    return 0 if all(r.reproduced for r in results) else 1
 
 
 def _methods_of(experiment, methods):

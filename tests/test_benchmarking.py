@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sk_swat import SWATRegressor, load_cornn
 from sk_swat import benchmarking as bm
+from sk_swat.benchmark_comparison import compare_results
 from sk_swat.baselines import DartsMLPRegressor, DenseMLPRegressor, SWATADMMRegressor
 from sk_swat.cli import main as cli_main
 
@@ -198,6 +199,53 @@ def test_two_fresh_runs_are_identical(quick_dir, tmp_path):
     bm.run_experiment("exp3", functions=[1, 53], output_dir=tmp_path, n_jobs=2, backend="threading", **QUICK)
     assert _results(tmp_path / "exp3-quick.csv") == _results(quick_dir / "exp3-quick.csv")
     assert len(_results(tmp_path / "exp3-quick.csv")) == 2 * 3
+
+
+def test_compare_reports_a_reproduced_run(quick_dir, tmp_path):
+    bm.run_experiment("exp1", functions=[1, 53], output_dir=tmp_path, **QUICK)
+    argv = ["--compare", str(quick_dir), "--output-dir", str(tmp_path), "--quick", "--experiments", "exp1"]
+    assert bm.main(argv) == 0
+    [result] = compare_results(quick_dir, tmp_path, quick=True)
+    assert result.reproduced and result.n_common == result.n_reference == 2 * 2
+    assert result.max_relative_mse_difference == 0.0
+    assert "| exp1 | 4 | 4 | 4 | 0 | 0.00e+00 | 0 |" in (tmp_path / "reproduction.md").read_text()
+
+
+def test_compare_finds_a_changed_fit_and_a_changed_best_model(tmp_path):
+    reference, other = tmp_path / "reference", tmp_path / "other"
+    reference.mkdir(), other.mkdir()
+    rows = [
+        ("swat", "Ackley", "depth=1", 0, 0.100, 30),
+        ("swat", "Ackley", "depth=2", 0, 0.104, 12),
+        ("darts_admm", "Ackley", "depth=1", 0, 0.090, 40),
+        ("swat", "Sphere", "depth=1", 0, 0.010, 10),
+        ("darts_admm", "Sphere", "depth=1", 0, 0.020, 20),
+    ]
+    _write_rows(reference / "exp1.csv", rows)
+    # The second run: Ackley depth=2 is now 10 % worse, so depth=1 becomes SWAT's best; one more row.
+    changed = [r if r[2:] != ("depth=2", 0, 0.104, 12) else (*r[:4], 0.1144, 12) for r in rows]
+    _write_rows(other / "exp1.csv", changed + [("darts_admm", "Sphere", "depth=2", 0, 0.5, 3)])
+    [result] = compare_results(reference, other)
+    assert not result.reproduced
+    assert (result.n_reference, result.n_other, result.n_common) == (5, 6, 5)
+    assert [key for key, _, _ in result.differing] == [("swat", "Ackley", "depth=2", "0")]
+    assert result.max_relative_mse_difference == pytest.approx(0.1)
+    assert [(cell, a["config"], b["config"]) for cell, a, b in result.differing_best] == [
+        (("Ackley", "swat"), "depth=2", "depth=1")
+    ]
+    argv = ["--compare", str(reference), "--output-dir", str(other), "--experiments", "exp1"]
+    assert bm.main(argv) == 1
+    text = (other / "reproduction.md").read_text()
+    assert "| no |" in text and "best swat on Ackley: depth=2" in text
+    # A tolerance wider than the change still sees the new best model.
+    assert not compare_results(reference, other, rtol=0.2)[0].reproduced
+
+
+def test_compare_refuses_folders_without_common_results(tmp_path):
+    with pytest.raises(ValueError, match="is not a folder"):
+        compare_results(tmp_path / "missing", tmp_path)
+    with pytest.raises(ValueError, match="No experiment has results in both"):
+        compare_results(tmp_path, tmp_path)
 
 
 def test_backend_without_result_generator_runs_in_batches():
