@@ -174,7 +174,8 @@ def _markdown_for_docs(text, files, out_dir, keep_title=False):
 
 
 def benchmark_summary(bench_dir, out_dir):
-    """Markdown of the CORNN benchmark results in ``bench_dir`` (``summary.md`` and PNGs), or a note."""
+    """Markdown of the CORNN benchmark results in ``bench_dir`` (``summary.md``, PNGs and
+    ``reproduction.md``), or a note."""
     summary = bench_dir / "summary.md"
     files = {p.name: p for p in bench_dir.glob("*") if p.is_file()} if bench_dir.is_dir() else {}
     if not summary.is_file():
@@ -195,6 +196,10 @@ def benchmark_summary(bench_dir, out_dir):
         for p in extra:
             _copy(p, out_dir / p.name)
             md += f"![{p.stem}](/{(out_dir / p.name).relative_to(DOCS).as_posix()})\n\n*{p.name}*\n\n"
+    reproduction = bench_dir / "reproduction.md"
+    if reproduction.is_file():  # written by `sk-swat benchmark --compare`, copied here
+        text = reproduction.read_text(encoding="utf-8")
+        md += "\n# Reproduction check\n\n" + _markdown_for_docs(text, files, out_dir)
     return md
 
 
