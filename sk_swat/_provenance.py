@@ -2,14 +2,18 @@
 
 import csv
 import datetime
+import hashlib
+import io
 import os
 import platform
 from pathlib import Path
 
-__all__ = ["PROVENANCE_FIELDS", "environment", "read_runs", "record_run"]
+__all__ = ["PROVENANCE_FIELDS", "bundled_autoencoder_digest", "environment", "read_runs", "record_run"]
 
 #: Columns of ``runs.csv``.
-PROVENANCE_FIELDS = ("started", "command", "sk_swat", "torch", "python", "platform", "cpu", "n_cpus", "gpu")
+PROVENANCE_FIELDS = (
+    "started", "command", "sk_swat", "autoencoder", "torch", "python", "platform", "cpu", "n_cpus", "gpu"
+)
 RUNS_FILE = "runs.csv"
 
 
@@ -24,20 +28,38 @@ def _cpu_model():
     return platform.processor() or platform.machine()
 
 
+def bundled_autoencoder_digest():
+    """The first 12 hex digits of the SHA-256 of the bundled autoencoder's ``model.safetensors``.
+
+    The package version does not change when the bundled weights are retrained; this does.
+
+    Examples
+    --------
+    >>> from sk_swat._provenance import bundled_autoencoder_digest
+    >>> len(bundled_autoencoder_digest())
+    12
+    """
+    from .autoencoder.loading import BUNDLED_DIR
+
+    with open(Path(BUNDLED_DIR) / "model.safetensors", "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()[:12]
+
+
 def environment():
-    """The package versions and the hardware of this process.
+    """The package versions, the bundled autoencoder and the hardware of this process.
 
     Returns
     -------
     dict of str
-        ``sk_swat``, ``torch``, ``python``, ``platform``, ``cpu`` (model name), ``n_cpus`` (usable
-        cores) and ``gpu`` (CUDA device name, or ``"none"``).
+        ``sk_swat``, ``autoencoder`` (:func:`bundled_autoencoder_digest`), ``torch``, ``python``,
+        ``platform``, ``cpu`` (model name), ``n_cpus`` (usable cores) and ``gpu`` (CUDA device name,
+        or ``"none"``).
 
     Examples
     --------
     >>> from sk_swat._provenance import environment
     >>> sorted(environment())
-    ['cpu', 'gpu', 'n_cpus', 'platform', 'python', 'sk_swat', 'torch']
+    ['autoencoder', 'cpu', 'gpu', 'n_cpus', 'platform', 'python', 'sk_swat', 'torch']
     """
     import torch
 
@@ -46,6 +68,7 @@ def environment():
     n_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "sk_swat": __version__,
+        "autoencoder": bundled_autoencoder_digest(),
         "torch": torch.__version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -85,10 +108,19 @@ def record_run(output_dir, command):
         "command": command,
         **environment(),
     }
-    new = not path.exists()
+    header = path.read_text().partition("\n")[0] if path.exists() else ""
+    if header and tuple(header.split(",")) != PROVENANCE_FIELDS:
+        # A runs.csv of an earlier version: rewrite it with today's columns (new ones "unrecorded").
+        from .benchmarking import _atomic_write_text
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=PROVENANCE_FIELDS, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({f: run.get(f, "unrecorded") for f in PROVENANCE_FIELDS} for run in read_runs(output_dir))
+        _atomic_write_text(path, buffer.getvalue())
     with open(path, "a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=PROVENANCE_FIELDS, lineterminator="\n")
-        if new:
+        if not header:
             writer.writeheader()
         writer.writerow(row)
     return row

@@ -5,7 +5,9 @@ functions and one depth; the real runs live in ``benchmarks/cornn.py`` and write
 """
 
 import csv
+import hashlib
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sk_swat import SWATRegressor, load_cornn
 from sk_swat import benchmarking as bm
+from sk_swat._provenance import PROVENANCE_FIELDS, read_runs, record_run
 from sk_swat.benchmark_comparison import compare_results
 from sk_swat.baselines import DartsMLPRegressor, DenseMLPRegressor, SWATADMMRegressor
 from sk_swat.cli import main as cli_main
@@ -353,8 +356,20 @@ def test_cli_run_records_command_versions_and_hardware(tmp_path):
     assert runs[0]["command"] == "sk-swat benchmark " + " ".join(argv)
     assert runs[0]["sk_swat"] == sk_swat.__version__ and runs[0]["torch"] == torch.__version__
     assert int(runs[0]["n_cpus"]) >= 1 and runs[0]["cpu"]
+    bundled = Path(sk_swat.autoencoder.loading.BUNDLED_DIR, "model.safetensors").read_bytes()
+    assert runs[0]["autoencoder"] == hashlib.sha256(bundled).hexdigest()[:12]
     summary = (tmp_path / "summary-quick.md").read_text()
     assert "## Runs" in summary and f"`{runs[0]['command']}`" in summary
+
+
+def test_runs_file_of_an_earlier_version_gets_the_new_columns(tmp_path):
+    old_fields = [f for f in PROVENANCE_FIELDS if f != "autoencoder"]
+    (tmp_path / "runs.csv").write_text(",".join(old_fields) + "\n" + ",".join(f"old {f}" for f in old_fields) + "\n")
+    record_run(tmp_path, "sk-swat benchmark --experiments exp2")
+    old, new = read_runs(tmp_path)
+    assert tuple(old) == tuple(new) == PROVENANCE_FIELDS
+    assert old["command"] == "old command" and old["autoencoder"] == "unrecorded"
+    assert new["command"] == "sk-swat benchmark --experiments exp2" and len(new["autoencoder"]) == 12
 
 
 # ------------------------------------------------------------------------------------------------
