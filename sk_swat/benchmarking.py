@@ -340,7 +340,8 @@ def _build_experiments():
                 "`SWATRegressor(depths=(k,), lambda_s=1e-3, prune_neurons=False)`. `swat_admm`: "
                 "`SWATADMMRegressor(SWATRegressor(depths=(k,), lambda_s=0, prune_neurons=False))`, ADMM "
                 "with rho=2, threshold 0.1, 3000 + 3000 epochs on the [-1, 1]-scaled data. `swat_unpruned`: "
-                "`SWATRegressor(depths=(k,), lambda_s=0, prune_neurons=False)`. k = 1..4."
+                "`SWATRegressor(depths=(k,), lambda_s=0, prune_neurons=False)`, the same fits as `exp2`'s "
+                "`swat_search` (copied from `exp2.csv` where it has them). k = 1..4."
             ),
             reference="swat_sparse",
             methods=(
@@ -368,7 +369,8 @@ def _build_experiments():
             description=(
                 "`SWATRegressor(depths=(k,), lambda_s=..., alpha=..., beta=...)`, other parameters at "
                 "their defaults, k = 1..4. `swat_small`: (1e-5, 0.1, 1e-4); `swat_medium`: (1e-4, 0.4, 1e-3), "
-                "the defaults; `swat_large`: (1e-3, 0.4, 1e-1). The counts below compare the medium level "
+                "the defaults, so the same fits as `exp1`'s `swat` (copied from `exp1.csv` where it has them); "
+                "`swat_large`: (1e-3, 0.4, 1e-1). The counts below compare the medium level "
                 "with the other two."
             ),
             reference="swat_medium",
@@ -676,6 +678,39 @@ def _iter_results(func, tasks, n_jobs, backend):
             yield from batch_parallel(delayed(func)(t) for t in tasks[i : i + size])
 
 
+def _signature(configuration, quick):
+    """What decides a fit besides the data, the seed and the device: the estimator's class and parameters."""
+    from sklearn.base import BaseEstimator
+
+    estimator = configuration.make(0, quick=quick)
+    params = estimator.get_params(deep=True)
+    return repr(
+        (type(estimator).__qualname__, sorted((k, v) for k, v in params.items() if not isinstance(v, BaseEstimator)))
+    )
+
+
+def _same_fits_elsewhere(exp, output_dir, quick, device):
+    """Rows of the other experiments in ``output_dir`` by ``(signature, function, seed)``.
+
+    Only rows whose device is ``device`` (any, for "auto") count.
+    """
+    found = {}
+    for name in EXPERIMENTS:
+        other = get_experiment(name)
+        path = results_path(output_dir, name, quick)
+        if other.name == exp.name or not path.exists():
+            continue
+        signatures = {(c.method, c.config): _signature(c, quick) for c in other.configurations}
+        with FileLock(f"{path}.lock"):
+            rows = read_results(path)
+        for row in rows:
+            config = row["config"][: -len(QUICK_MARK)] if quick else row["config"]
+            signature = signatures.get((row["method"], config))
+            if signature is not None and device in ("auto", row["device"].split(":")[0]):
+                found.setdefault((signature, row["function"], row["seed"]), row)
+    return found
+
+
 def _sort_key(experiment):
     order = {(c.method, c.config): i for i, c in enumerate(experiment.configurations)}
 
@@ -705,6 +740,7 @@ def run_experiment(
     device="auto",
     depths=None,
     methods=None,
+    reuse=True,
     verbose=0,
 ):
     """Run the missing fits of one experiment, appending each result to its CSV as it arrives.
@@ -715,6 +751,12 @@ def run_experiment(
     all are done the CSV is rewritten (atomically) in a fixed order: function, configuration, seed.
     Several runs may share one folder at the same time (say one per method): writes go through a
     lock file (``<experiment>.csv.lock``) and keep every run's rows.
+
+    Some experiments share fits: ``penalty_levels``' medium level is ``exp1``'s SWAT-NN, ``exp3``'s
+    search without pruning is ``exp2``'s activation search. With ``reuse``, a fit whose estimator
+    (class and every parameter), function, seed and device equal those of a row already in another
+    experiment's CSV in ``output_dir`` is not run again: that row is copied, its fit seconds
+    included (the fits are deterministic).
 
     Parameters
     ----------
@@ -740,6 +782,8 @@ def run_experiment(
         Only the configurations with these numbers of hidden layers (None: 1-4).
     methods : list of str, default=None
         Only these methods (None: all of the experiment).
+    reuse : bool, default=True
+        Copy the rows of identical fits from the other experiments' CSVs instead of fitting again.
     verbose : int, default=0
         Show a progress bar.
 
@@ -784,10 +828,25 @@ def run_experiment(
     ]
     # Other processes may add rows to the same CSV (e.g. one run per method): every write holds the
     # lock and reopens the file, and the final sort re-reads it, so no one's rows are lost.
+    copied = []
+    if reuse and tasks:
+        elsewhere = _same_fits_elsewhere(exp, output_dir, quick, device)
+        signatures = {(c.method, c.config): _signature(c, quick) for c in configurations}
+        remaining = []
+        for task in tasks:
+            c, function, seed = task[:3]
+            row = elsewhere.get((signatures[c.method, c.config], function, str(seed)))
+            if row is None:
+                remaining.append(task)
+            else:
+                copied.append({**row, "method": c.method, "config": c.config + mark})
+        tasks = remaining
     lock = FileLock(f"{path}.lock")
     with lock:
         if not path.exists():
             _write_csv(path, [])
+        if copied:
+            _write_csv(path, read_results(path) + copied)
     if tasks:
         with tqdm(total=len(tasks), disable=not verbose, desc=exp.name) as bar:
             for row in _iter_results(_run_task, tasks, n_jobs, backend):
@@ -1259,6 +1318,12 @@ def build_parser(prog="sk-swat benchmark"):
         "<output-dir>/reproduction.md and exit with 1 if they differ",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-reuse",
+        dest="reuse",
+        action="store_false",
+        help="fit again what another experiment in --output-dir already fitted with the same estimator",
+    )
     return parser
 
 
@@ -1328,6 +1393,7 @@ def main(argv=None, prog="sk-swat benchmark"):
                     device=args.device,
                     depths=args.depths,
                     methods=methods,
+                    reuse=args.reuse,
                     verbose=0 if args.quiet else 1,
                 )
                 print(f"{name}: {path}", file=sys.stderr)

@@ -204,6 +204,28 @@ def test_two_fresh_runs_are_identical(quick_dir, tmp_path):
     assert len(_results(tmp_path / "exp3-quick.csv")) == 2 * 3
 
 
+def test_identical_fits_of_another_experiment_are_copied_not_rerun(tmp_path, count_fits):
+    bm.run_experiment("exp1", functions=["Sphere"], methods=["swat"], output_dir=tmp_path, **QUICK)
+    assert len(count_fits) == 1
+    bm.run_experiment("penalty_levels", functions=["Sphere"], output_dir=tmp_path, **QUICK)
+    # swat_medium is exp1's swat (same estimator, same parameters): copied; small and large are fitted.
+    assert sorted(task[0].method for task in count_fits[1:]) == ["swat_large", "swat_small"]
+    [swat] = _rows(tmp_path / "exp1-quick.csv")
+    medium = [r for r in _rows(tmp_path / "penalty_levels-quick.csv") if r["method"] == "swat_medium"]
+    assert medium == [{**swat, "method": "swat_medium"}]
+    # Without reuse (a fresh folder for that experiment), the same fit gives the same numbers.
+    fresh = tmp_path / "fresh"
+    bm.run_experiment("penalty_levels", functions=["Sphere"], methods=["swat_medium"], output_dir=fresh, **QUICK)
+    [again] = _rows(fresh / "penalty_levels-quick.csv")
+    assert (again["test_mse"], again["n_nonzero"]) == (swat["test_mse"], swat["n_nonzero"])
+    # A row fitted on another device is not reused; reuse=False never reuses.
+    assert bm._same_fits_elsewhere(bm.get_experiment("penalty_levels"), tmp_path, True, "cuda") == {}
+    (tmp_path / "penalty_levels-quick.csv").unlink()
+    bm.run_experiment("penalty_levels", functions=["Sphere"], methods=["swat_medium"], output_dir=tmp_path,
+                      reuse=False, **QUICK)
+    assert [task[0].method for task in count_fits[4:]] == ["swat_medium"]
+
+
 def test_compare_reports_a_reproduced_run(quick_dir, tmp_path):
     bm.run_experiment("exp1", functions=[1, 53], output_dir=tmp_path, **QUICK)
     argv = ["--compare", str(quick_dir), "--output-dir", str(tmp_path), "--quick", "--experiments", "exp1"]
