@@ -754,9 +754,9 @@ def run_experiment(
 
     Some experiments share fits: ``penalty_levels``' medium level is ``exp1``'s SWAT-NN, ``exp3``'s
     search without pruning is ``exp2``'s activation search. With ``reuse``, a fit whose estimator
-    (class and every parameter), function, seed and device equal those of a row already in another
-    experiment's CSV in ``output_dir`` is not run again: that row is copied, its fit seconds
-    included (the fits are deterministic).
+    (class and every parameter), function and seed equal those of a row already in another
+    experiment's CSV in ``output_dir``, fitted on ``device`` (on any device for ``"auto"``), is not
+    run again: that row is copied, its fit seconds included (the fits are deterministic).
 
     Parameters
     ----------
@@ -826,8 +826,6 @@ def run_experiment(
         for seed in seeds
         if (c.method, function, c.config + mark, str(seed)) not in done
     ]
-    # Other processes may add rows to the same CSV (e.g. one run per method): every write holds the
-    # lock and reopens the file, and the final sort re-reads it, so no one's rows are lost.
     copied = []
     if reuse and tasks:
         elsewhere = _same_fits_elsewhere(exp, output_dir, quick, device)
@@ -841,6 +839,8 @@ def run_experiment(
             else:
                 copied.append({**row, "method": c.method, "config": c.config + mark})
         tasks = remaining
+    # Other processes may add rows to the same CSV (e.g. one run per method): every write holds the
+    # lock and reopens the file, and the final sort re-reads it, so no one's rows are lost.
     lock = FileLock(f"{path}.lock")
     with lock:
         if not path.exists():
