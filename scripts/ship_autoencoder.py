@@ -44,7 +44,9 @@ def main(argv=None):
     os.replace(staging, TARGET)
     shutil.rmtree(old, ignore_errors=True)
     # The report on the bundled weights as users get them: `sk-swat evaluate-autoencoder OUT` reproduces it.
-    paths = write_fidelity_report(Path(tempfile.mkdtemp()), n_mlps=args.n_mlps)
+    report_dir = Path(tempfile.mkdtemp())
+    paths = write_fidelity_report(report_dir, n_mlps=args.n_mlps)
+    report = paths["markdown"].read_text().replace(str(report_dir), "OUT")
     for key, name in (("csv", "fidelity.csv"), ("png", "smoothness.png")):
         shutil.copy2(paths[key], TARGET / name)
     size_mb = (TARGET / "model.safetensors").stat().st_size / 1e6
@@ -78,7 +80,7 @@ Median relative functional error sum((f - f_hat)^2) / sum((f - mean f)^2) over {
 2-input MLPs per depth, with hard decoding (masks thresholded at 0.5, arg-max activation); 0 is exact, 1 is no
 better than predicting the mean. Reproduce with `sk-swat evaluate-autoencoder OUT --n-mlps {args.n_mlps}`.
 
-{paths['markdown'].read_text()}
+{report}
 """
     tmp = TARGET / "README.md.tmp"
     tmp.write_text(card)
