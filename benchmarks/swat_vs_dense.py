@@ -77,7 +77,9 @@ def summarise(path, out):
         f"# SWATRegressor (defaults) vs dense MLP baseline (sk-swat {sk_swat.__version__})",
         "",
         "Dense: best test MSE over 1-4 hidden layers of 7 neurons x {sigmoid, tanh, leaky ReLU}, Adam lr 0.01, "
-        "6000 full-batch epochs. Target: SWAT test MSE <= 1.5x dense, with fewer non-zeros.",
+        "6000 full-batch epochs. Target: SWAT test MSE <= 1.5x dense, with fewer non-zeros. Fit seconds are "
+        "wall-clock seconds on the machine that ran the rows, as loaded as it was then (see fit_time.py for "
+        "timings on an idle machine).",
         "",
         "| function | SWAT test MSE | SWAT non-zeros | SWAT architecture | SWAT fit s | SWAT without refinement: MSE / non-zeros | dense best MSE | dense config | dense non-zeros | MSE ratio | target met |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -91,14 +93,14 @@ def summarise(path, out):
         if not swat or not dense:
             continue
         s = swat[0]
-        no_refine = f"{float(plain[0]['test_mse']):.5f} / {plain[0]['n_nonzero']}" if plain else "-"
+        no_refine = f"{float(plain[0]['test_mse']):.3g} / {plain[0]['n_nonzero']}" if plain else "-"
         d = min(dense, key=lambda r: float(r["test_mse"]))
         ratio = float(s["test_mse"]) / float(d["test_mse"])
         ok = ratio <= 1.5 and int(s["n_nonzero"]) < int(d["n_nonzero"])
         met += ok
         lines.append(
-            f"| {f} | {float(s['test_mse']):.5f} | {s['n_nonzero']} | {s['architecture']} | {s['fit_seconds']} | {no_refine} "
-            f"| {float(d['test_mse']):.5f} | {d['config']} | {d['n_nonzero']} | {ratio:.2f} | {'yes' if ok else 'no'} |"
+            f"| {f} | {float(s['test_mse']):.3g} | {s['n_nonzero']} | {s['architecture']} | {s['fit_seconds']} | {no_refine} "
+            f"| {float(d['test_mse']):.3g} | {d['config']} | {d['n_nonzero']} | {ratio:.2f} | {'yes' if ok else 'no'} |"
         )
     lines += ["", f"Target met on {met} of {len(functions)} functions."]
     tmp = out.with_suffix(".tmp")
