@@ -20,7 +20,7 @@ __all__ = ["ExperimentComparison", "compare_results", "comparison_markdown"]
 class ExperimentComparison:
     """The comparison of one experiment's rows in two output folders.
 
-    Attributes
+    Parameters
     ----------
     experiment : str
         The experiment name.
@@ -188,6 +188,7 @@ def comparison_markdown(results, reference_dir, other_dir, *, max_listed=20):
     Parameters
     ----------
     results : list of ExperimentComparison
+        What :func:`compare_results` returned.
     reference_dir, other_dir : path-like
         The two folders, named in the report.
     max_listed : int, default=20
