@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import benchmarking as bm
+from ._provenance import read_runs
 
 __all__ = ["ExperimentComparison", "compare_results", "comparison_markdown"]
 
@@ -182,6 +183,11 @@ def _counts_text(counts):
     return f"sparser {sparser} / within {counts['within']} of {counts['n']}"
 
 
+def _hardware(output_dir):
+    cpus = sorted({f"{run['cpu']} ({run['n_cpus']} cores, GPU: {run['gpu']})" for run in read_runs(output_dir)})
+    return "; ".join(cpus) if cpus else "unrecorded"
+
+
 def comparison_markdown(results, reference_dir, other_dir, *, max_listed=20):
     """The comparisons of :func:`compare_results` as a Markdown report.
 
@@ -212,6 +218,10 @@ def comparison_markdown(results, reference_dir, other_dir, *, max_listed=20):
         f"Reference: `{reference_dir}`; second run: `{other_dir}`. Fits present in both are compared "
         "(test MSE, non-zeros, architecture; not fit seconds), and the best-model table and the counts of "
         "the summary are recomputed from those fits in each folder.",
+        "",
+        f"Hardware (from `runs.csv`): reference {_hardware(reference_dir)}; second run {_hardware(other_dir)}. "
+        "The harness runs every fit on one torch thread, so a fit repeats bit for bit on the same CPU type; "
+        "on another CPU, rounding differences of its vectorised kernels grow over training.",
         "",
         "| experiment | reference rows | second-run rows | fits in both | differing fits | max relative MSE "
         "difference | differing best-model cells | counts (evaluation functions), reference | second run "
