@@ -143,10 +143,21 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         ``benchmarks/swat_vs_dense.py`` refinement lowers the test MSE of every
         one, by up to two orders of magnitude on smooth functions), and a
         candidate that fits worst before refinement may fit best after it.
-    init : {"encode", "normal"}, default="encode"
-        Starting latents: the codes of random MLPs drawn as in pretraining
-        ("encode", so that every start decodes to a well-formed network), or
-        draws from N(0, I) as in the paper ("normal").
+    refine_restarts : int, default=2
+        Fresh random draws of every candidate's surviving weights that are
+        refined besides its decoded weights; the one with the lowest training
+        loss is kept. The decoded weights of a good structure are often a poor
+        start for L-BFGS: on Adjiman the best test MSE goes from 4.4e-5 (0) to
+        3e-6 (2), and a fit takes about 7 s longer per restart on a 2-core CPU.
+    init : {"smooth", "encode", "normal"}, default="smooth"
+        Starting latents. "smooth": the codes of random MLPs whose neurons are
+        sigmoid or tanh, the first restart of each depth with all 7 neurons per
+        layer and the later ones with fewer (down to half), so that the search
+        starts from wide and narrow networks. The search rarely revives a
+        pruned neuron or gives up a leaky ReLU, and smooth CORNN functions need
+        both width and smooth activations. "encode": the codes of random MLPs
+        drawn as in pretraining (half the neurons, any activation). "normal":
+        draws from N(0, I) as in the paper.
     batch_size : int, default=1024
         Rows per search step; smaller data sets use all rows every step.
         Memory does not grow with the number of rows.
@@ -234,7 +245,8 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "refine_iter": [Interval(Integral, 0, None, closed="left")],
-        "init": [StrOptions({"encode", "normal"})],
+        "refine_restarts": [Interval(Integral, 0, None, closed="left")],
+        "init": [StrOptions({"smooth", "encode", "normal"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -264,7 +276,8 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         tol=0.05,
         validation_fraction=0.1,
         refine_iter=300,
-        init="encode",
+        refine_restarts=2,
+        init="smooth",
         batch_size=1024,
         device="auto",
         random_state=None,
@@ -290,6 +303,7 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         self.tol = tol
         self.validation_fraction = validation_fraction
         self.refine_iter = refine_iter
+        self.refine_restarts = refine_restarts
         self.init = init
         self.batch_size = batch_size
         self.device = device
@@ -372,8 +386,8 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         )
         networks = [
             refine(c.mlp, Xs[train], ys[train], sample_weight=sample_weight[train], n_iter=self.refine_iter,
-                   device=device)
-            for c in candidates
+                   n_restarts=self.refine_restarts, random_state=seed + i, device=device)
+            for i, c in enumerate(candidates)
         ]
         val_mse = np.array([
             np.average((mlp.predict(Xs[val]) - ys[val]) ** 2, weights=sample_weight[val]) for mlp in networks

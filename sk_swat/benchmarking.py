@@ -77,6 +77,7 @@ QUICK_PARAMS = {
     "max_iter": 4,
     "n_restarts": 1,
     "refine_iter": 2,
+    "refine_restarts": 0,
     "n_epochs": 1,
     "batch_size": 1024,
     "retrain_iter": 4,

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
 from . import encoding
@@ -78,7 +79,7 @@ class SearchSettings:
         Search the number of neurons per layer.
     batch_size : int, default=4096
         Rows per step.
-    init : {"encode", "normal"}, default="encode"
+    init : {"smooth", "encode", "normal"}, default="smooth"
         Starting latents.
 
     Examples
@@ -105,7 +106,7 @@ class SearchSettings:
     activation: str = "search"
     prune_neurons: bool = True
     batch_size: int = 4096
-    init: str = "encode"
+    init: str = "smooth"
 
 
 @dataclasses.dataclass
@@ -217,16 +218,27 @@ class _Relaxation:
 
 
 def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device):
-    """Random starting latents: codes of random MLPs of each depth ("encode"), or N(0, I) ("normal")."""
+    """Random starting latents.
+
+    "smooth": codes of random MLPs whose neurons are sigmoid or tanh, with the
+    share of kept neurons going from all (first restart) to half (last) over the
+    restarts of a depth; "encode": codes of random MLPs drawn as in pretraining;
+    "normal": draws from N(0, I).
+    """
     if settings.init == "normal":
         shape = (settings.n_restarts * len(depths), *autoencoder.config.latent_shape)
         return torch.randn(shape, generator=generator, device=device)
     from .autoencoder.random_mlps import random_mlp_tokens
 
+    draw = {}
+    if settings.init == "smooth":
+        draw = {"keep_probability": torch.linspace(1.0, 0.5, settings.n_restarts), "activations": ("sigmoid", "tanh")}
     latents = []
     with torch.no_grad():
         for depth in depths:
-            tokens = random_mlp_tokens(settings.n_restarts, depth, n_inputs, generator=generator, device=device)
+            tokens = random_mlp_tokens(
+                settings.n_restarts, depth, n_inputs, generator=generator, device=device, **draw
+            )
             latents.append(autoencoder.encode(tokens, real_entries_tensor(depth, n_inputs, device)))
     return torch.cat(latents)
 
@@ -380,7 +392,56 @@ def select_candidate(val_mse, n_nonzero, tol):
     return int(eligible[np.lexsort((val_mse[eligible], n_nonzero[eligible]))[0]])
 
 
-def refine(mlp, X, y, *, sample_weight=None, n_iter=300, device="cpu"):
+def _reinitialised(mlp, rng):
+    """``mlp`` with its non-zero weights and biases drawn anew as ``torch.nn.Linear`` draws them."""
+    weights, biases = [], []
+    for w, b in zip(mlp.weights, mlp.biases):
+        bound = 1.0 / math.sqrt(w.shape[0])
+        weights.append(np.where(w != 0, rng.uniform(-bound, bound, w.shape), 0.0))
+        biases.append(np.where(b != 0, rng.uniform(-bound, bound, b.shape), 0.0))
+    return SparseMLP(weights, biases, mlp.activations)
+
+
+def _train_lbfgs(mlp, x, t, w_row, n_iter):
+    """Train the non-zero weights and biases of a compact ``mlp``; return it and its final loss."""
+    as_tensor = functools.partial(torch.as_tensor, dtype=torch.float64, device=x.device)
+    weights = [as_tensor(w).clone().requires_grad_(True) for w in mlp.weights]
+    biases = [as_tensor(b).clone().requires_grad_(True) for b in mlp.biases]
+    keep_w = [(w != 0).double() for w in weights]
+    keep_b = [(b != 0).double() for b in biases]
+    acts = [NeuronwiseActivation(a).to(x.device) for a in mlp.activations]
+
+    def loss_fn():
+        h = x
+        for j, act in enumerate(acts):
+            h = act(h @ (weights[j] * keep_w[j]) + biases[j] * keep_b[j])
+        sq = ((h @ (weights[-1] * keep_w[-1]) + biases[-1] * keep_b[-1])[:, 0] - t).square()
+        return (sq * w_row).mean() if w_row is not None else sq.mean()
+
+    optimizer = torch.optim.LBFGS(
+        weights + biases, max_iter=n_iter, history_size=20, line_search_fn="strong_wolfe",
+        tolerance_grad=1e-12, tolerance_change=1e-15,
+    )
+
+    def closure():
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn()
+        loss.backward()
+        return loss
+
+    with torch.no_grad():
+        start_loss = float(loss_fn())
+    optimizer.step(closure)
+    with torch.no_grad():
+        end_loss = float(loss_fn())
+        if not end_loss < start_loss:  # also catches NaN
+            return mlp, start_loss
+        new_w = [(w * k).cpu().numpy() for w, k in zip(weights, keep_w)]
+        new_b = [(b * k).cpu().numpy() for b, k in zip(biases, keep_b)]
+    return SparseMLP(new_w, new_b, mlp.activations), end_loss
+
+
+def refine(mlp, X, y, *, sample_weight=None, n_iter=300, n_restarts=0, random_state=None, device="cpu"):
     """Train the surviving weights of ``mlp`` with its sparsity pattern fixed.
 
     Zero weights stay zero, pruned neurons stay pruned and activations stay
@@ -389,6 +450,11 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=300, device="cpu"):
     in float64. A network of a few dozen parameters converges far faster
     this way than by first-order steps (scikit-learn's ``MLPRegressor``
     offers ``solver="lbfgs"`` for small data sets for the same reason).
+    Training starts from the weights of ``mlp`` and, with ``n_restarts``,
+    also from as many fresh random draws of them (as ``torch.nn.Linear``
+    draws its weights, on the same sparsity pattern), as a found
+    architecture is retrained from scratch in neural architecture search;
+    the result with the lowest training loss is returned.
 
     Parameters
     ----------
@@ -401,7 +467,11 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=300, device="cpu"):
     sample_weight : ndarray of shape (n_samples,), optional
         Row weights of the MSE.
     n_iter : int, default=300
-        Most L-BFGS iterations (each evaluates the loss one or more times).
+        Most L-BFGS iterations per start (each evaluates the loss one or more times).
+    n_restarts : int, default=0
+        Fresh random starts trained besides the weights of ``mlp``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the fresh starts.
     device : torch.device or str, default="cpu"
         Where the training runs.
 
@@ -430,44 +500,14 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=300, device="cpu"):
     small = mlp.compact()
     if n_iter <= 0:
         return small
+    rng = check_random_state(random_state)
     device = torch.device(device)
-    as_tensor = functools.partial(torch.as_tensor, dtype=torch.float64, device=device)
-    x, t = as_tensor(X), as_tensor(y)
+    x = torch.as_tensor(X, dtype=torch.float64, device=device)
+    t = torch.as_tensor(y, dtype=torch.float64, device=device)
     w_row = None
     if sample_weight is not None:
-        w_row = as_tensor(sample_weight)
+        w_row = torch.as_tensor(sample_weight, dtype=torch.float64, device=device)
         w_row = w_row / w_row.mean()
-    weights = [as_tensor(w).clone().requires_grad_(True) for w in small.weights]
-    biases = [as_tensor(b).clone().requires_grad_(True) for b in small.biases]
-    keep_w = [(w != 0).double() for w in weights]
-    keep_b = [(b != 0).double() for b in biases]
-    acts = [NeuronwiseActivation(a).to(device) for a in small.activations]
-
-    def loss_fn():
-        h = x
-        for j, act in enumerate(acts):
-            h = act(h @ (weights[j] * keep_w[j]) + biases[j] * keep_b[j])
-        sq = ((h @ (weights[-1] * keep_w[-1]) + biases[-1] * keep_b[-1])[:, 0] - t).square()
-        return (sq * w_row).mean() if w_row is not None else sq.mean()
-
-    optimizer = torch.optim.LBFGS(
-        weights + biases, max_iter=n_iter, history_size=20, line_search_fn="strong_wolfe",
-        tolerance_grad=1e-12, tolerance_change=1e-15,
-    )
-
-    def closure():
-        optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn()
-        loss.backward()
-        return loss
-
-    with torch.no_grad():
-        start_loss = float(loss_fn())
-    optimizer.step(closure)
-    with torch.no_grad():
-        end_loss = float(loss_fn())
-        if not end_loss < start_loss:  # also catches NaN
-            return small
-        new_w = [(w * k).cpu().numpy() for w, k in zip(weights, keep_w)]
-        new_b = [(b * k).cpu().numpy() for b, k in zip(biases, keep_b)]
-    return SparseMLP(new_w, new_b, small.activations)
+    starts = [small] + [_reinitialised(small, rng) for _ in range(n_restarts)]
+    trained = [_train_lbfgs(start, x, t, w_row, n_iter) for start in starts]
+    return min(trained, key=lambda pair: pair[1])[0]

@@ -131,6 +131,16 @@ def test_random_tokens_custom_ranges_and_keep_probability():
     assert parts["weights"][0].abs().max() <= 0.5 and parts["biases"][0].abs().max() <= 0.1
 
 
+def test_random_tokens_activation_choice_and_keep_probability_per_mlp():
+    keep = torch.tensor([1.0, 0.0] * 100)
+    tokens = random_mlp_tokens(200, 2, 3, keep_probability=keep, activations=("sigmoid", "tanh"), generator=_gen(4))
+    parts = split_tokens(tokens, 2, 3)
+    assert (parts["masks"][keep == 1] == 1).all()
+    assert (parts["masks"][keep == 0].sum(1) == 1).all(), "keep probability 0 keeps only the forced neuron"
+    codes = torch.stack(parts["activations"], dim=-2).argmax(-1)[parts["masks"].bool()]
+    assert set(codes.unique().tolist()) == {0, 1}, "only sigmoid (0) and tanh (1) are drawn"
+
+
 def test_random_tokens_same_seed_same_tokens():
     a = random_mlp_tokens(8, 2, 3, drop_rate=0.2, generator=_gen(11))
     b = random_mlp_tokens(8, 2, 3, drop_rate=0.2, generator=_gen(11))

@@ -371,6 +371,7 @@ def test_depths_out_of_range(regression_data, small_params, depths, match):
         ("anneal_fraction", 0.0),
         ("temperature_final", 0.0),
         ("refine_iter", -1),
+        ("refine_restarts", -1),
         ("batch_size", 0),
         ("activation", "relu"),
         ("init", "zeros"),
@@ -438,7 +439,7 @@ def _assert_selection_rule(cands, tol):
     assert nz[chosen] == nz[eligible].min()
 
 
-@pytest.mark.parametrize("tol", [0.0, 10.0])
+@pytest.mark.parametrize("tol", [0.0, 100.0])
 def test_selection_rule_with_other_tolerances(regression_data, tol):
     X, y = regression_data
     reg = SWATRegressor(max_iter=4, depths=(1, 3), n_restarts=2, refine_iter=0, tol=tol, random_state=0)
@@ -447,7 +448,7 @@ def test_selection_rule_with_other_tolerances(regression_data, tol):
     chosen = np.flatnonzero(reg.candidates_["chosen"])[0]
     if tol == 0.0:
         assert reg.candidates_["validation_mse"][chosen] == reg.candidates_["validation_mse"].min()
-    else:  # a wide tolerance: the sparsest of all candidates within 11x of the best wins
+    else:  # a wide tolerance: the sparsest of all candidates within 101x of the best wins
         mse = reg.candidates_["validation_mse"]
         eligible = mse <= mse.min() * (1 + tol)
         assert eligible.sum() >= 2

@@ -13,7 +13,7 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sk_swat import search
-from sk_swat.encoding import ACTIVATIONS, MAX_NEURONS, mlp_to_tokens
+from sk_swat.encoding import ACTIVATIONS, MAX_NEURONS, mlp_to_tokens, split_tokens
 from sk_swat.mlp import SparseMLP
 from sk_swat.search import Candidate, SearchSettings, latent_search, refine, select_candidate
 
@@ -123,6 +123,29 @@ def test_refine_with_zero_iterations_only_compacts(data):
     assert out.n_nonzero == mlp.n_nonzero
 
 
+def test_refine_restarts_never_do_worse_and_are_seeded(data):
+    X, y = data
+    mlp = _sparse_mlp(1)
+    plain = refine(mlp, X, y, n_iter=30)
+    restarted = refine(mlp, X, y, n_iter=30, n_restarts=3, random_state=0)
+    # The decoded start is among the starts, trained exactly as without restarts.
+    assert _mse(restarted, X, y) <= _mse(plain, X, y)
+    assert restarted.n_nonzero == mlp.n_nonzero
+    assert restarted == refine(mlp, X, y, n_iter=30, n_restarts=3, random_state=0)
+
+
+def test_refine_restarts_find_a_better_basin():
+    # A saturated start (weights of 30 into tanh) has almost no gradient; a fresh draw does.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (200, 1))
+    y = np.sin(3 * X[:, 0])
+    saturated = SparseMLP([np.full((1, 3), 30.0), np.full((3, 1), 0.1)], [np.zeros(3) + 0.5, np.zeros(1) + 0.5],
+                          [np.array(["tanh"] * 3)])
+    plain = refine(saturated, X, y, n_iter=50)
+    restarted = refine(saturated, X, y, n_iter=50, n_restarts=2, random_state=0)
+    assert _mse(restarted, X, y) < 0.5 * _mse(plain, X, y)
+
+
 def test_refine_sample_weights(data):
     X, y = data
     mlp = _sparse_mlp()
@@ -230,6 +253,30 @@ def test_normal_initialisation(data, tiny_autoencoder):
     settings = _settings(init="normal", depths=(2,), n_restarts=3)
     candidates, _ = latent_search(tiny_autoencoder, X, y, settings, seed=0)
     _check_candidates(candidates, settings, X.shape[1], X)
+
+
+def test_smooth_initialisation_starts_wide_and_smooth(data, tiny_autoencoder, monkeypatch):
+    from sk_swat.autoencoder import random_mlps
+
+    drawn = []
+
+    def recording(*args, **kwargs):
+        tokens = original(*args, **kwargs)
+        drawn.append((args[1], tokens))
+        return tokens
+
+    original = random_mlps.random_mlp_tokens
+    monkeypatch.setattr(random_mlps, "random_mlp_tokens", recording)
+    X, y = data
+    settings = _settings(init="smooth", depths=(1, 3), n_restarts=3)
+    candidates, _ = latent_search(tiny_autoencoder, X, y, settings, seed=0)
+    _check_candidates(candidates, settings, X.shape[1], X)
+    assert [d for d, _ in drawn] == [1, 3]
+    for depth, tokens in drawn:
+        parts = split_tokens(tokens, depth, X.shape[1])
+        assert (parts["masks"][0] == 1).all(), "the first restart starts with every neuron"
+        codes = torch.stack(parts["activations"], dim=-2).argmax(-1)[parts["masks"].bool()]
+        assert ACTIVATIONS.index("leaky_relu") not in codes.tolist()
 
 
 def test_search_sample_weights_zero_rows_are_ignored(data, tiny_autoencoder):

@@ -16,6 +16,7 @@ def random_mlp_tokens(
     *,
     drop_rate=0.0,
     keep_probability=0.5,
+    activations=None,
     weight_range=5.0,
     bias_range=1.0,
     generator=None,
@@ -26,7 +27,7 @@ def random_mlp_tokens(
     Weights are drawn from U[-weight_range, weight_range] and biases from
     U[-bias_range, bias_range]; each hidden neuron is kept with probability
     ``keep_probability`` (at least one per layer), each neuron takes one of
-    the activations at random, and each weight is dropped (set to 0) with
+    ``activations`` at random, and each weight is dropped (set to 0) with
     probability ``drop_rate``. Weights, bias and activation of pruned neurons
     are written as zeros and sigmoid, as :class:`~sk_swat.mlp.SparseMLP` does.
 
@@ -40,8 +41,10 @@ def random_mlp_tokens(
         Number of inputs of every MLP in the batch.
     drop_rate : float, default=0.0
         Probability that a weight is zero.
-    keep_probability : float, default=0.5
-        Probability that a hidden neuron is kept.
+    keep_probability : float or Tensor of shape (batch_size,), default=0.5
+        Probability that a hidden neuron is kept, for all MLPs or for each.
+    activations : sequence of str, default=None
+        Names of the activations drawn from (all of ``encoding.ACTIVATIONS`` if None).
     weight_range, bias_range : float, default=5.0, 1.0
         Half-widths of the uniform distributions of weights and biases.
     generator : torch.Generator, optional
@@ -67,11 +70,15 @@ def random_mlp_tokens(
     def uniform(*shape, half_width):
         return (torch.rand(batch_size, *shape, **kw) * 2 - 1) * half_width
 
-    masks = torch.rand(batch_size, MAX_NEURONS, depth, **kw) < keep_probability
+    keep_probability = torch.as_tensor(keep_probability, dtype=torch.float32, device=device)
+    masks = torch.rand(batch_size, MAX_NEURONS, depth, **kw) < keep_probability.reshape(-1, 1, 1)
     forced = torch.randint(MAX_NEURONS, (batch_size, 1, depth), **kw)
     masks.scatter_(1, forced, True)
     masks = masks.float()
-    codes = torch.randint(N_ACTIVATIONS, (batch_size, MAX_NEURONS, depth), **kw)
+    choices = torch.tensor(
+        [encoding.ACTIVATIONS.index(a) for a in (activations or encoding.ACTIVATIONS)], device=device
+    )
+    codes = choices[torch.randint(len(choices), (batch_size, MAX_NEURONS, depth), **kw)]
     codes = codes * masks.long()
 
     values = torch.zeros(batch_size, N_TOKENS, TOKEN_WIDTH, device=device)
