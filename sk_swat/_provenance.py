@@ -6,13 +6,16 @@ import hashlib
 import io
 import os
 import platform
+import subprocess
 from pathlib import Path
 
-__all__ = ["PROVENANCE_FIELDS", "bundled_autoencoder_digest", "environment", "read_runs", "record_run"]
+__all__ = [
+    "PROVENANCE_FIELDS", "bundled_autoencoder_digest", "environment", "read_runs", "record_run", "source_commit"
+]
 
 #: Columns of ``runs.csv``.
 PROVENANCE_FIELDS = (
-    "started", "command", "sk_swat", "autoencoder", "torch", "python", "platform", "cpu", "n_cpus", "gpu"
+    "started", "command", "sk_swat", "commit", "autoencoder", "torch", "python", "platform", "cpu", "n_cpus", "gpu"
 )
 RUNS_FILE = "runs.csv"
 
@@ -26,6 +29,33 @@ def _cpu_model():
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def source_commit():
+    """The git commit of the sk_swat source in use, or ``"unknown"`` outside a git checkout.
+
+    The package version does not change with every commit (defaults can); this does. A
+    ``+modified`` suffix says that the package's code differs from that commit.
+
+    Examples
+    --------
+    >>> from sk_swat._provenance import source_commit
+    >>> isinstance(source_commit(), str)
+    True
+    """
+    package = Path(__file__).resolve().parent
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(package), *args], capture_output=True, text=True, timeout=10)
+
+    try:
+        head = git("rev-parse", "--short=12", "HEAD")
+        if head.returncode != 0:
+            return "unknown"
+        modified = git("status", "--porcelain", "--untracked-files=no", "--", ".").stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head.stdout.strip() + ("+modified" if modified else "")
 
 
 def bundled_autoencoder_digest():
@@ -51,7 +81,8 @@ def environment():
     Returns
     -------
     dict of str
-        ``sk_swat``, ``autoencoder`` (:func:`bundled_autoencoder_digest`), ``torch``, ``python``,
+        ``sk_swat``, ``commit`` (:func:`source_commit`), ``autoencoder``
+        (:func:`bundled_autoencoder_digest`), ``torch``, ``python``,
         ``platform``, ``cpu`` (model name), ``n_cpus`` (usable cores) and ``gpu`` (CUDA device name,
         or ``"none"``).
 
@@ -59,7 +90,7 @@ def environment():
     --------
     >>> from sk_swat._provenance import environment
     >>> sorted(environment())
-    ['autoencoder', 'cpu', 'gpu', 'n_cpus', 'platform', 'python', 'sk_swat', 'torch']
+    ['autoencoder', 'commit', 'cpu', 'gpu', 'n_cpus', 'platform', 'python', 'sk_swat', 'torch']
     """
     import torch
 
@@ -68,6 +99,7 @@ def environment():
     n_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "sk_swat": __version__,
+        "commit": source_commit(),
         "autoencoder": bundled_autoencoder_digest(),
         "torch": torch.__version__,
         "python": platform.python_version(),

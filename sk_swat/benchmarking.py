@@ -1276,13 +1276,14 @@ def _runs_section(output_dir):
         "Every invocation that added rows to this folder (from `runs.csv`); a rerun skips the fits "
         "already in the CSV files.",
         "",
-        "| started (UTC) | command | sk-swat | bundled autoencoder (SHA-256) | torch | hardware |",
+        "| started (UTC) | command | sk-swat (commit) | bundled autoencoder (SHA-256) | torch | hardware |",
         "|---|---|---|---|---|---|",
     ]
     for run in runs:
         hardware = f"{run['cpu']}, {run['n_cpus']} cores; GPU: {run['gpu']}"
         lines.append(
-            f"| {run['started']} | `{run['command']}` | {run['sk_swat']} | {run.get('autoencoder', 'unrecorded')} "
+            f"| {run['started']} | `{run['command']}` | {run['sk_swat']} ({run.get('commit', 'unrecorded')}) "
+            f"| {run.get('autoencoder', 'unrecorded')} "
             f"| {run['torch']} | {hardware} |"
         )
     return lines + [""]

@@ -480,7 +480,7 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=300, n_restarts=0, random_st
     SparseMLP
         Compact (pruned neurons removed), with the same structure and
         ``n_nonzero`` (unless a weight lands on exactly 0); the input network,
-        compacted, if training did not lower the loss.
+        compacted, if no start trained to a lower loss than it has.
 
     Examples
     --------

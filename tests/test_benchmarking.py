@@ -7,6 +7,7 @@ functions and one depth; the real runs live in ``benchmarks/cornn.py`` and write
 import csv
 import hashlib
 import struct
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -383,17 +384,20 @@ def test_cli_run_records_command_versions_and_hardware(tmp_path):
     assert int(runs[0]["n_cpus"]) >= 1 and runs[0]["cpu"]
     bundled = Path(sk_swat.autoencoder.loading.BUNDLED_DIR, "model.safetensors").read_bytes()
     assert runs[0]["autoencoder"] == hashlib.sha256(bundled).hexdigest()[:12]
+    head = subprocess.run(["git", "-C", str(Path(sk_swat.__file__).parent), "rev-parse", "--short=12", "HEAD"],
+                          capture_output=True, text=True)
+    assert runs[0]["commit"].startswith(head.stdout.strip() if head.returncode == 0 else "unknown")
     summary = (tmp_path / "summary-quick.md").read_text()
     assert "## Runs" in summary and f"`{runs[0]['command']}`" in summary
 
 
 def test_runs_file_of_an_earlier_version_gets_the_new_columns(tmp_path):
-    old_fields = [f for f in PROVENANCE_FIELDS if f != "autoencoder"]
+    old_fields = [f for f in PROVENANCE_FIELDS if f not in ("autoencoder", "commit")]
     (tmp_path / "runs.csv").write_text(",".join(old_fields) + "\n" + ",".join(f"old {f}" for f in old_fields) + "\n")
     record_run(tmp_path, "sk-swat benchmark --experiments exp2")
     old, new = read_runs(tmp_path)
     assert tuple(old) == tuple(new) == PROVENANCE_FIELDS
-    assert old["command"] == "old command" and old["autoencoder"] == "unrecorded"
+    assert old["command"] == "old command" and old["autoencoder"] == old["commit"] == "unrecorded"
     assert new["command"] == "sk-swat benchmark --experiments exp2" and len(new["autoencoder"]) == 12
 
 
