@@ -1,5 +1,6 @@
 """``SWATRegressor``: SWAT-NN latent search as a scikit-learn estimator."""
 
+import dataclasses
 import os
 import time
 from functools import lru_cache
@@ -15,6 +16,10 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._device import resolve_device
 from .encoding import ACTIVATIONS, MAX_DEPTH, MAX_INPUTS
+from .search import MASK_RELAXATIONS, SearchSettings, latent_search, prune_to_tolerance, refine, select_candidate
+
+# The search parameters' defaults are written once, in SearchSettings.
+_SEARCH = SearchSettings()
 
 __all__ = ["SWATRegressor"]
 
@@ -229,7 +234,7 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         "revision": [str, None],
         "depths": ["array-like"],
         "n_restarts": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "lambda_s": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -247,6 +252,8 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         "refine_iter": [Interval(Integral, 0, None, closed="left")],
         "refine_restarts": [Interval(Integral, 0, None, closed="left")],
         "init": [StrOptions({"smooth", "encode", "normal"})],
+        "mask_relaxation": [StrOptions(set(MASK_RELAXATIONS))],
+        "hardening": [StrOptions({"validated", "learned"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -258,27 +265,29 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         *,
         autoencoder=None,
         revision=None,
-        depths=(1, 2, 3, 4),
-        n_restarts=2,
-        max_iter=1000,
-        learning_rate=0.1,
-        lambda_s=1e-4,
-        alpha=0.4,
-        beta=1e-3,
-        l1_weight=0.1,
-        softcount_weight=0.01,
-        threshold_learning_rate=1e-3,
-        temperature_init=1.0,
-        temperature_final=0.01,
-        anneal_fraction=0.375,
-        activation="search",
-        prune_neurons=True,
+        depths=_SEARCH.depths,
+        n_restarts=_SEARCH.n_restarts,
+        max_iter=_SEARCH.max_iter,
+        learning_rate=_SEARCH.learning_rate,
+        lambda_s=_SEARCH.lambda_s,
+        alpha=_SEARCH.alpha,
+        beta=_SEARCH.beta,
+        l1_weight=_SEARCH.l1_weight,
+        softcount_weight=_SEARCH.softcount_weight,
+        threshold_learning_rate=_SEARCH.threshold_learning_rate,
+        temperature_init=_SEARCH.temperature_init,
+        temperature_final=_SEARCH.temperature_final,
+        anneal_fraction=_SEARCH.anneal_fraction,
+        activation=_SEARCH.activation,
+        prune_neurons=_SEARCH.prune_neurons,
         tol=0.05,
         validation_fraction=0.1,
         refine_iter=300,
         refine_restarts=2,
-        init="smooth",
-        batch_size=1024,
+        init=_SEARCH.init,
+        mask_relaxation=_SEARCH.mask_relaxation,
+        hardening="validated",
+        batch_size=_SEARCH.batch_size,
         device="auto",
         random_state=None,
         verbose=0,
@@ -305,6 +314,8 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         self.refine_iter = refine_iter
         self.refine_restarts = refine_restarts
         self.init = init
+        self.mask_relaxation = mask_relaxation
+        self.hardening = hardening
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
@@ -328,8 +339,6 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         self : SWATRegressor
             The fitted estimator.
         """
-        from .search import SearchSettings, latent_search, refine, select_candidate
-
         start = time.perf_counter()
         depths = _check_depths(self.depths)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=2)
@@ -361,50 +370,54 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         val, train = (order[:n_val], order[n_val:]) if n_val else (np.arange(n), np.arange(n))
 
         settings = SearchSettings(
-            depths=tuple(depths),
-            n_restarts=self.n_restarts,
-            max_iter=self.max_iter,
-            learning_rate=self.learning_rate,
-            threshold_learning_rate=self.threshold_learning_rate,
-            lambda_s=self.lambda_s,
-            l1_weight=self.l1_weight,
-            softcount_weight=self.softcount_weight,
-            alpha=self.alpha,
-            beta=self.beta,
-            temperature_init=self.temperature_init,
-            temperature_final=self.temperature_final,
-            anneal_fraction=self.anneal_fraction,
-            activation=self.activation,
-            prune_neurons=self.prune_neurons,
-            batch_size=self.batch_size,
-            init=self.init,
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(SearchSettings)}
         )
+        settings.depths = tuple(depths)
         autoencoder = _frozen_autoencoder(self.autoencoder, self.revision, str(device))
+        fit_rows = {"sample_weight": sample_weight[train], "device": device}
         candidates, loss_curve = latent_search(
-            autoencoder, Xs[train], ys[train], settings,
-            sample_weight=sample_weight[train], device=device, seed=seed, verbose=self.verbose,
+            autoencoder, Xs[train], ys[train], settings, seed=seed, verbose=self.verbose, **fit_rows
         )
         networks = [
-            refine(c.mlp, Xs[train], ys[train], sample_weight=sample_weight[train], n_iter=self.refine_iter,
-                   n_restarts=self.refine_restarts, random_state=seed + i, device=device)
+            refine(c.mlp, Xs[train], ys[train], n_iter=self.refine_iter, n_restarts=self.refine_restarts,
+                   random_state=seed + i, **fit_rows)
             for i, c in enumerate(candidates)
         ]
-        val_mse = np.array([
-            np.average((mlp.predict(Xs[val]) - ys[val]) ** 2, weights=sample_weight[val]) for mlp in networks
-        ])
+
+        def validation_mse(mlp):
+            return np.average((mlp.predict(Xs[val]) - ys[val]) ** 2, weights=sample_weight[val])
+
+        val_mse = np.array([validation_mse(mlp) for mlp in networks])
+        if self.hardening == "validated" and np.isfinite(val_mse).any():
+            limit = np.nanmin(val_mse[np.isfinite(val_mse)]) * (1 + self.tol)
+            for i in np.flatnonzero(val_mse <= limit):
+                networks[i] = prune_to_tolerance(
+                    networks[i], Xs[train], ys[train], Xs[val], ys[val], limit=limit,
+                    val_weight=sample_weight[val], n_iter=self.refine_iter, **fit_rows,
+                )
+                val_mse[i] = validation_mse(networks[i])
         nonzero = np.array([mlp.n_nonzero for mlp in networks])
         chosen = select_candidate(val_mse, nonzero, self.tol)
         self.mlp_ = networks[chosen]
+
+        def sizes(mlps):
+            return np.array([tuple(m.architecture["hidden_layer_sizes"]) for m in mlps] + [None], dtype=object)[:-1]
+
         self.candidates_ = {
             "depth": np.array([c.depth for c in candidates]),
             "restart": np.array([c.restart for c in candidates]),
+            "start_n_nonzero": np.array([c.start_mlp.n_nonzero for c in candidates]),
+            "start_hidden_layer_sizes": sizes([c.start_mlp for c in candidates]),
+            "hardened_n_nonzero": np.array([c.mlp.n_nonzero for c in candidates]),
+            "hardened_hidden_layer_sizes": sizes([c.mlp for c in candidates]),
             "validation_mse": val_mse,
             "n_nonzero": nonzero,
+            "hidden_layer_sizes": sizes(networks),
             "chosen": np.arange(len(candidates)) == chosen,
         }
         self.n_nonzero_ = self.mlp_.n_nonzero
         self.architecture_ = self.mlp_.architecture
-        self.n_iter_ = self.max_iter
+        self.n_iter_ = len(loss_curve)
         self.loss_curve_ = loss_curve
         self.device_ = str(device)
         self.fit_time_ = time.perf_counter() - start

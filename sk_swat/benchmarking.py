@@ -258,7 +258,7 @@ def _config_params(config):
 
 def _build_experiments():
     from ._regressor import SWATRegressor
-    from .baselines import DartsMLPRegressor, DenseMLPRegressor, SWATADMMRegressor
+    from .baselines import DartsMLPRegressor, DenseMLPRegressor, PrunedMLPRegressor, SWATADMMRegressor
     from .encoding import ACTIVATIONS
 
     def per_depth(method, make):
@@ -282,12 +282,16 @@ def _build_experiments():
                 "`swat`: `SWATRegressor(depths=(k,))`, every other parameter at its default "
                 "(activation search, neuron pruning, `lambda_s=1e-4`, `alpha=0.4`, `beta=1e-3`). "
                 "`darts_admm`: `DartsMLPRegressor(n_layers=k)` (DARTS over widths 1-7 and activations, "
-                "50 epochs, retraining, ADMM with rho=2, threshold 0.1). One configuration per k = 1..4."
+                "50 epochs, retraining, ADMM with rho=2, threshold 0.1). `pruned_dense`: "
+                "`PrunedMLPRegressor(hidden_layer_sizes=(7,) * k)`, the practitioner's baseline: a dense tanh MLP "
+                "trained by L-BFGS (best of 3 starts), then magnitude pruning with retraining while the "
+                "validation MSE stays within 5 % of the dense one's. One configuration per k = 1..4."
             ),
             reference="swat",
-            methods=(("swat", "SWAT-NN"), ("darts_admm", "DARTS + ADMM")),
+            methods=(("swat", "SWAT-NN"), ("darts_admm", "DARTS + ADMM"), ("pruned_dense", "Dense + pruning")),
             configurations=per_depth("swat", lambda d: SWATRegressor(depths=(d,)))
-            + per_depth("darts_admm", lambda d: DartsMLPRegressor(n_layers=d)),
+            + per_depth("darts_admm", lambda d: DartsMLPRegressor(n_layers=d))
+            + per_depth("pruned_dense", lambda d: PrunedMLPRegressor(hidden_layer_sizes=(7,) * d)),
             figures=(
                 (
                     "scatter",
@@ -388,6 +392,34 @@ def _build_experiments():
             ),
             figures=(("best", "fig13_best", "Fig. 13: the best model per function and penalty level."),),
         ),
+        Experiment(
+            name="ablation",
+            title="Ablation: what each part of SWAT-NN's defaults contributes",
+            description=(
+                "`swat`: `SWATRegressor(depths=(k,))` with its defaults (the same fits as `exp1`'s `swat`). "
+                "Each other method switches one part off, all else equal (same data, seed and starting "
+                "latents): `no_steps`: `max_iter=0`, the starting networks hardened, refined and pruned "
+                "exactly as the defaults are; `no_penalty`: `lambda_s=alpha=beta=0`; `no_refine`: "
+                "`refine_iter=0` (no refinement and no validated pruning); `fixed_masks`: "
+                "`mask_relaxation='fixed'`, the paper's steepness-200 masks from the first step; "
+                "`learned_threshold`: `hardening='learned'`, no validated pruning. k = 1..4. "
+                "Counts: SWAT *beats* a method on a function when its best model has fewer non-zeros at a "
+                "test MSE within 5 % of that method's, or a test MSE lower by more than 5 %."
+            ),
+            reference="swat",
+            methods=(
+                ("swat", "SWAT-NN defaults"), ("no_steps", "no latent steps"), ("no_penalty", "no penalties"),
+                ("no_refine", "no refinement"), ("fixed_masks", "paper's fixed masks"),
+                ("learned_threshold", "learned threshold only"),
+            ),
+            configurations=per_depth("swat", lambda d: SWATRegressor(depths=(d,)))
+            + per_depth("no_steps", lambda d: SWATRegressor(depths=(d,), max_iter=0))
+            + per_depth("no_penalty", lambda d: SWATRegressor(depths=(d,), lambda_s=0.0, alpha=0.0, beta=0.0))
+            + per_depth("no_refine", lambda d: SWATRegressor(depths=(d,), refine_iter=0))
+            + per_depth("fixed_masks", lambda d: SWATRegressor(depths=(d,), mask_relaxation="fixed"))
+            + per_depth("learned_threshold", lambda d: SWATRegressor(depths=(d,), hardening="learned")),
+            figures=(("best", "best", "The best model per function of the defaults and of each ablation."),),
+        ),
     ]
     return {e.name: e for e in experiments}
 
@@ -437,7 +469,7 @@ def get_experiment(name):
 
 
 #: The experiment names, in order.
-EXPERIMENTS = ("exp1", "exp2", "exp3", "penalty_levels")
+EXPERIMENTS = ("exp1", "exp2", "exp3", "penalty_levels", "ablation")
 
 
 # --------------------------------------------------------------------------------------------
@@ -962,11 +994,19 @@ def _comparison(exp, best, functions, methods, tol):
     ref = exp.reference
     others = [m for m in methods if m != ref]
     complete = [f for f in functions if all((f, m) in best for m in methods)]
-    out = {"n": len(complete), "sparser": {}, "sparser_all": 0, "within": 0}
+    out = {"n": len(complete), "sparser": {}, "sparser_all": 0, "within": 0, "beats": {}, "beaten": {}}
     if ref not in methods or not others:
         return out
+
+    def beats(a, b):
+        # Fewer non-zeros at an MSE within tol, or an MSE lower by more than tol.
+        sparser = a["n_nonzero"] < b["n_nonzero"] and a["test_mse"] <= (1.0 + tol) * b["test_mse"]
+        return sparser or a["test_mse"] * (1.0 + tol) < b["test_mse"]
+
     for m in others:
         out["sparser"][m] = sum(best[f, ref]["n_nonzero"] < best[f, m]["n_nonzero"] for f in complete)
+        out["beats"][m] = sum(beats(best[f, ref], best[f, m]) for f in complete)
+        out["beaten"][m] = sum(beats(best[f, m], best[f, ref]) for f in complete)
     for f in complete:
         out["sparser_all"] += all(best[f, ref]["n_nonzero"] < best[f, m]["n_nonzero"] for m in others)
         lowest = min(best[f, m]["test_mse"] for m in methods)
@@ -1133,7 +1173,11 @@ def _count_lines(exp, counts, tol):
     n = counts["n"]
     lines = [f"- Functions with results for every method: {n}."]
     for m, k in counts["sparser"].items():
-        lines.append(f"- {ref} is sparser than {exp.label(m)} on {k} of {n}.")
+        lines.append(
+            f"- {ref} is sparser than {exp.label(m)} on {k} of {n}; it beats it on {counts['beats'][m]} and is "
+            f"beaten by it on {counts['beaten'][m]} (fewer non-zeros at MSE within {tol:.0%}, or MSE lower by "
+            f"more than {tol:.0%})."
+        )
     if len(counts["sparser"]) > 1:
         lines.append(f"- {ref} is sparser than every other method on {counts['sparser_all']} of {n}.")
     if counts["sparser"]:

@@ -225,6 +225,55 @@ class SparseMLP:
         activations = [a[m] for a, m in zip(self.activations, self.masks)]
         return SparseMLP(weights, biases, activations)
 
+    def without_dead_neurons(self):
+        """Return the same function with neurons that do no work pruned.
+
+        A kept neuron whose outgoing weights are all zero adds nothing to the
+        output; one whose incoming weights are all zero outputs a constant,
+        which is moved into the next layer's biases. Both are pruned (their
+        biases stop counting in ``n_nonzero``), repeatedly, as pruning one
+        neuron can leave another without inputs or outputs. Every layer keeps
+        at least one neuron.
+
+        Returns
+        -------
+        SparseMLP
+            Same outputs, same widths, with fewer or as many kept neurons.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_swat.mlp import SparseMLP
+        >>> mlp = SparseMLP([np.array([[1.0, 0.0]]), np.array([[2.0], [3.0]])],
+        ...                 [np.array([0.0, 0.5]), np.array([0.1])], [["tanh", "tanh"]])
+        >>> small = mlp.without_dead_neurons()
+        >>> small.architecture["hidden_layer_sizes"], mlp.n_nonzero, small.n_nonzero
+        ([1], 5, 3)
+        >>> X = np.array([[0.3], [-1.0]])
+        >>> bool(np.allclose(small.predict(X), mlp.predict(X)))
+        True
+        """
+        weights = [w.copy() for w in self.weights]
+        biases = [b.copy() for b in self.biases]
+        masks = [m.copy() for m in self.masks]
+        changed = True
+        while changed:
+            changed = False
+            for j, mask in enumerate(masks):
+                for h in np.flatnonzero(mask):
+                    if mask.sum() == 1:
+                        break
+                    no_output = not weights[j + 1][h].any()
+                    if not (no_output or not weights[j][:, h].any()):
+                        continue
+                    if not no_output:
+                        constant = _ACTIVATION_FUNCTIONS[self.activations[j][h]](biases[j][h])
+                        biases[j + 1] += constant * weights[j + 1][h]
+                    mask[h] = False
+                    weights[j + 1][h] = 0.0
+                    changed = True
+        return SparseMLP(weights, biases, self.activations, masks)
+
     def padded(self, width):
         """Return the same function with every hidden layer padded to ``width`` neurons.
 

@@ -29,21 +29,29 @@ from .encoding import split_tokens, tokens_to_mlp
 from .mlp import SparseMLP
 from .torch_mlp import NeuronwiseActivation, real_entries_tensor, token_mlp_forward
 
-__all__ = ["SearchSettings", "Candidate", "latent_search", "select_candidate", "refine"]
+__all__ = ["SearchSettings", "Candidate", "latent_search", "select_candidate", "refine", "prune_to_tolerance"]
 
 _WEIGHT_SHARPNESS = 200.0
 _NEURON_SHARPNESS = 200.0
 _COUNT_SHARPNESS = 20.0
 _MAX_THRESHOLD = 3.0
 _NEURON_THRESHOLD = 0.5
+# Gentle steepness of the weight masks (on |W| - t) and of the neuron masks (on the mask logit)
+# at the start of an annealed search, and the gradient steepness of straight-through masks.
+# sigmoid(200 (sigmoid(l) - 0.5)) is about sigmoid(50 l) near l = 0, hence the neuron end value.
+_GENTLE_WEIGHT_SHARPNESS = 5.0
+_GENTLE_NEURON_SHARPNESS = 0.1
+_NEURON_LOGIT_SHARPNESS = _NEURON_SHARPNESS / 4
+MASK_RELAXATIONS = ("straight_through", "anneal", "fixed")
 
 
 @dataclasses.dataclass
 class SearchSettings:
     """Settings of :func:`latent_search`.
 
-    Each has the meaning, and the default but for ``max_iter`` and ``batch_size``, of the
-    :class:`~sk_swat.SWATRegressor` parameter of the same name.
+    The defaults here are the defaults of the :class:`~sk_swat.SWATRegressor`
+    parameters of the same names, which take them from this class; see that
+    class for what each means.
 
     Parameters
     ----------
@@ -51,8 +59,8 @@ class SearchSettings:
         Numbers of hidden layers searched.
     n_restarts : int, default=2
         Starting points per depth.
-    max_iter : int, default=2000
-        Adam steps on the latents.
+    max_iter : int, default=1000
+        Adam steps on the latents; 0 hardens the starting latents as they are.
     learning_rate : float, default=0.1
         Adam learning rate of the latents.
     threshold_learning_rate : float, default=1e-3
@@ -72,15 +80,18 @@ class SearchSettings:
     temperature_final : float, default=0.01
         Lowest temperature.
     anneal_fraction : float, default=0.375
-        Share of ``max_iter`` over which the temperature falls.
+        Share of ``max_iter`` over which the temperature falls (and the mask
+        steepness rises, with ``mask_relaxation="anneal"``).
     activation : str, default="search"
         "search" or the name of the one activation of every neuron.
     prune_neurons : bool, default=True
         Search the number of neurons per layer.
-    batch_size : int, default=4096
+    batch_size : int, default=1024
         Rows per step.
     init : {"smooth", "encode", "normal"}, default="smooth"
         Starting latents.
+    mask_relaxation : {"straight_through", "anneal", "fixed"}, default="straight_through"
+        How the weight and neuron masks are relaxed during the search.
 
     Examples
     --------
@@ -92,7 +103,7 @@ class SearchSettings:
 
     depths: tuple = (1, 2, 3, 4)
     n_restarts: int = 2
-    max_iter: int = 2000
+    max_iter: int = 1000
     learning_rate: float = 0.1
     threshold_learning_rate: float = 1e-3
     lambda_s: float = 1e-4
@@ -105,8 +116,9 @@ class SearchSettings:
     anneal_fraction: float = 0.375
     activation: str = "search"
     prune_neurons: bool = True
-    batch_size: int = 4096
+    batch_size: int = 1024
     init: str = "smooth"
+    mask_relaxation: str = "straight_through"
 
 
 @dataclasses.dataclass
@@ -122,9 +134,12 @@ class Candidate:
     mlp : SparseMLP
         The hardened network.
     train_loss : float
-        Its search loss (MSE plus penalties) at the step it was kept.
+        Its search loss (MSE plus penalties) at the step it was kept (NaN
+        when no step ran).
     threshold : float
         Its learned weight threshold.
+    start_mlp : SparseMLP, optional
+        The hardened network of its starting latent, before any step.
 
     Examples
     --------
@@ -141,11 +156,31 @@ class Candidate:
     mlp: SparseMLP
     train_loss: float
     threshold: float
+    start_mlp: SparseMLP = None
+
+
+def _progress(step, settings):
+    """Share of the annealing phase done at ``step``, in [0, 1]."""
+    anneal = max(1, round(settings.anneal_fraction * settings.max_iter))
+    return min(1.0, step / anneal)
 
 
 def _temperature(step, settings):
-    anneal = max(1, round(settings.anneal_fraction * settings.max_iter))
-    return max(settings.temperature_final, settings.temperature_init * (1 - step / anneal))
+    return max(settings.temperature_final, settings.temperature_init * (1 - _progress(step, settings)))
+
+
+def _steepness(gentle, sharp, progress):
+    """Geometric path from ``gentle`` (progress 0) to ``sharp`` (progress 1)."""
+    return gentle * (sharp / gentle) ** progress
+
+
+def _gate(score, steepness, straight_through):
+    """``sigmoid(steepness * score)``; with ``straight_through``, the hard gate ``score >= 0``
+    forward and the sigmoid's gradient backward."""
+    soft = torch.sigmoid(steepness * score)
+    if not straight_through:
+        return soft
+    return (score >= 0).to(soft.dtype) + soft - soft.detach()
 
 
 def _per_candidate(t, like):
@@ -153,7 +188,17 @@ def _per_candidate(t, like):
 
 
 class _Relaxation:
-    """Turn decoder output into the relaxed MLP of one depth group and its penalties."""
+    """Turn decoder output into the relaxed MLP of one depth group and its penalties.
+
+    ``mask_relaxation`` sets the masks: "fixed" is the paper's
+    ``sigmoid(200 (|W| - t))`` and ``sigmoid(200 (sigmoid(l) - 0.5))`` from
+    the first step, whose gradient vanishes a little way from the threshold;
+    "anneal" raises the steepness geometrically from gentle to those values
+    over the annealing phase (continuous sparsification), so that weights
+    and neurons far from their threshold still feel the data early on;
+    "straight_through" uses the hard masks forward and the gentle sigmoid's
+    gradient backward, so the search sees the hardened network throughout.
+    """
 
     def __init__(self, depth, n_inputs, settings, device):
         self.depth, self.n_inputs, self.settings = depth, n_inputs, settings
@@ -171,26 +216,38 @@ class _Relaxation:
             return self.fixed_activation.expand(logits.shape)
         return (logits / temperature).softmax(-1)
 
-    def mask_probs(self, parts):
-        if not self.settings.prune_neurons:
-            return torch.ones_like(parts["masks"])
-        return parts["masks"].sigmoid()
+    def masks(self, parts, progress):
+        """Neuron gates used in the forward pass, soft masks penalised, and the weight-gate steepness."""
+        s = self.settings
+        logits = parts["masks"]
+        if s.mask_relaxation == "fixed":
+            soft = logits.sigmoid()
+            gates = torch.sigmoid(_NEURON_SHARPNESS * (soft - _NEURON_THRESHOLD))
+            return gates, soft, _WEIGHT_SHARPNESS
+        straight = s.mask_relaxation == "straight_through"
+        p = 0.0 if straight else progress
+        neuron_k = _steepness(_GENTLE_NEURON_SHARPNESS, _NEURON_LOGIT_SHARPNESS, p)
+        weight_k = _steepness(_GENTLE_WEIGHT_SHARPNESS, _WEIGHT_SHARPNESS, p)
+        gates = _gate(logits, neuron_k, straight)
+        return gates, torch.sigmoid(neuron_k * logits), weight_k
 
-    def forward(self, x, raw, threshold, temperature):
+    def forward(self, x, raw, threshold, temperature, progress):
         """Relaxed outputs (n_candidates, n_rows) and penalties (n_candidates,)."""
         s = self.settings
         parts = split_tokens(raw, self.depth, self.n_inputs)
-        m = self.mask_probs(parts)
-        soft_m = torch.sigmoid(_NEURON_SHARPNESS * (m - _NEURON_THRESHOLD)) if s.prune_neurons else m
+        gates, soft, weight_k = self.masks(parts, progress)
+        if not s.prune_neurons:
+            gates = torch.ones_like(gates)
+        straight = s.mask_relaxation == "straight_through"
 
-        def soft_weights(w):
-            return w * torch.sigmoid(_WEIGHT_SHARPNESS * (w.abs() - _per_candidate(threshold, w)))
+        def gated_weights(w):
+            return w * _gate(w.abs() - _per_candidate(threshold, w), weight_k, straight)
 
         out = token_mlp_forward(
             x, raw, self.depth, self.n_inputs,
             activation_probs=self.activation_probs(parts, temperature),
-            mask_probs=soft_m,
-            weight_fn=soft_weights,
+            mask_probs=gates,
+            weight_fn=gated_weights,
         )
         penalty = torch.zeros(raw.shape[0], device=raw.device)
         if s.lambda_s:
@@ -200,7 +257,7 @@ class _Relaxation:
                 count = torch.sigmoid(_COUNT_SHARPNESS * (w.abs() - _per_candidate(threshold, w))).sum(dims)
                 penalty = penalty + s.lambda_s * (s.l1_weight * l1 + s.softcount_weight * count)
         if s.prune_neurons and (s.alpha or s.beta):
-            penalty = penalty - s.alpha * m.std(dim=1).mean(-1) + s.beta * m.mean(dim=1).mean(-1)
+            penalty = penalty - s.alpha * soft.std(dim=1).mean(-1) + s.beta * soft.mean(dim=1).mean(-1)
         return out, penalty
 
     def harden(self, raw, threshold):
@@ -269,9 +326,10 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
     -------
     candidates : list of Candidate
         One per (depth, restart), from the step with the lowest total training
-        loss after the temperature has finished annealing.
+        loss after the temperature has finished annealing (the starting latent
+        when ``settings.max_iter`` is 0).
     loss_curve : list of float
-        Mean total loss over candidates at every step.
+        Mean total loss over candidates at every step run.
 
     Examples
     --------
@@ -302,6 +360,7 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
     relaxations = [_Relaxation(k, n_inputs, settings, device) for k in depths]
 
     z = _initial_latents(autoencoder, depths, settings, n_inputs, generator, device)
+    starts = _hardened(autoencoder, relaxations, z, torch.zeros(n_candidates), sizes)
     z.requires_grad_(True)
     threshold = torch.zeros(n_candidates, device=device, requires_grad=True)
     optimizer = torch.optim.Adam(
@@ -309,7 +368,7 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
          {"params": [threshold], "lr": settings.threshold_learning_rate}]
     )
     keep_from = min(round(settings.anneal_fraction * settings.max_iter), settings.max_iter - 1)
-    best_loss = torch.full((n_candidates,), math.inf, device=device)
+    best_loss = torch.full((n_candidates,), math.nan if settings.max_iter == 0 else math.inf, device=device)
     best_z, best_t = z.detach().clone(), threshold.detach().clone()
     batch = min(settings.batch_size, n_samples)
     loss_curve = []
@@ -322,11 +381,12 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
         else:
             x, target, weight = x_all, y_all, w_all
         temperature = _temperature(step, settings)
+        progress = _progress(step, settings)
         raws = autoencoder.decode_groups(z, depths, sizes)
         t_groups = torch.split(threshold, sizes)
         losses = []
         for relax, raw, t in zip(relaxations, raws, t_groups):
-            out, penalty = relax.forward(x, raw, t, temperature)
+            out, penalty = relax.forward(x, raw, t, temperature, progress)
             sq = (out - target).square()
             mse = (sq * weight).mean(-1) if weight is not None else sq.mean(-1)
             losses.append(mse + penalty)
@@ -345,16 +405,26 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
             threshold.clamp_(0.0, _MAX_THRESHOLD)
         loss_curve.append(float(losses.detach().mean()))
 
+    found = _hardened(autoencoder, relaxations, best_z, best_t.cpu(), sizes)
+    losses = best_loss.cpu().tolist()
+    thresholds = best_t.cpu().tolist()
+    keys = [(relax.depth, r) for relax in relaxations for r in range(settings.n_restarts)]
+    return [
+        Candidate(depth, r, mlp, loss, t, start)
+        for (depth, r), mlp, loss, t, start in zip(keys, found, losses, thresholds, starts)
+    ], loss_curve
+
+
+def _hardened(autoencoder, relaxations, z, thresholds, sizes):
+    """Hardened networks of the latents ``z`` (groups of ``sizes``, one relaxation each)."""
     with torch.no_grad():
-        raws = [r.cpu().double().numpy() for r in autoencoder.decode_groups(best_z, depths, sizes)]
-    thresholds = torch.split(best_t.cpu(), sizes)
-    losses = torch.split(best_loss.cpu(), sizes)
-    candidates = []
-    for relax, raw, t_group, l_group in zip(relaxations, raws, thresholds, losses):
-        for r in range(raw.shape[0]):
-            mlp = relax.harden(raw[r], float(t_group[r]))
-            candidates.append(Candidate(relax.depth, r, mlp, float(l_group[r]), float(t_group[r])))
-    return candidates, loss_curve
+        raws = autoencoder.decode_groups(z, [relax.depth for relax in relaxations], sizes)
+    raws = [r.cpu().double().numpy() for r in raws]
+    t_groups = torch.split(torch.as_tensor(thresholds), sizes)
+    return [
+        relax.harden(raw[r], float(t[r]))
+        for relax, raw, t in zip(relaxations, raws, t_groups) for r in range(raw.shape[0])
+    ]
 
 
 def select_candidate(val_mse, n_nonzero, tol):
@@ -441,7 +511,8 @@ def _train_lbfgs(mlp, x, t, w_row, n_iter):
     return SparseMLP(new_w, new_b, mlp.activations), end_loss
 
 
-def refine(mlp, X, y, *, sample_weight=None, n_iter=300, n_restarts=0, random_state=None, device="cpu"):
+def refine(mlp, X, y, *, sample_weight=None, n_iter=300, n_restarts=0, random_state=None, device="cpu",
+           include_start=True):
     """Train the surviving weights of ``mlp`` with its sparsity pattern fixed.
 
     Zero weights stay zero, pruned neurons stay pruned and activations stay
@@ -474,6 +545,9 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=300, n_restarts=0, random_st
         Seeds the fresh starts.
     device : torch.device or str, default="cpu"
         Where the training runs.
+    include_start : bool, default=True
+        Also train from the weights of ``mlp``; False trains only the fresh
+        starts (``mlp`` then gives just the sparsity pattern).
 
     Returns
     -------
@@ -508,6 +582,80 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=300, n_restarts=0, random_st
     if sample_weight is not None:
         w_row = torch.as_tensor(sample_weight, dtype=torch.float64, device=device)
         w_row = w_row / w_row.mean()
-    starts = [small] + [_reinitialised(small, rng) for _ in range(n_restarts)]
+    starts = [small] * include_start + [_reinitialised(small, rng) for _ in range(n_restarts)]
     trained = [_train_lbfgs(start, x, t, w_row, n_iter) for start in starts]
     return min(trained, key=lambda pair: pair[1])[0]
+
+
+def _magnitude_pruned(mlp, n_removed):
+    """``mlp`` with its ``n_removed`` smallest non-zero weights and biases set to zero."""
+    params = mlp.weights + mlp.biases
+    flat = np.concatenate([p.ravel() for p in params])
+    nonzero = np.flatnonzero(flat)
+    flat[nonzero[np.argsort(np.abs(flat[nonzero]), kind="stable")[:n_removed]]] = 0.0
+    pieces = np.split(flat, np.cumsum([p.size for p in params])[:-1])
+    params = [piece.reshape(p.shape) for piece, p in zip(pieces, params)]
+    depth = mlp.depth
+    return SparseMLP(params[: depth + 1], params[depth + 1 :], mlp.activations, mlp.masks).without_dead_neurons()
+
+
+def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, val_weight=None, n_iter=300,
+                       device="cpu"):
+    """Zero the smallest weights and biases of ``mlp`` while its validation MSE stays within ``limit``.
+
+    Iterative magnitude pruning with retraining: a share of the smallest
+    non-zero parameters (half at first) is set to zero, neurons left without
+    inputs or outputs are pruned, the rest is refined with :func:`refine`,
+    and the result is kept if its validation MSE is at most ``limit``;
+    otherwise the share is halved. It stops when the share is less than one
+    parameter. The hardening threshold is so chosen by held-out data rather
+    than learned through a gate.
+
+    Parameters
+    ----------
+    mlp : SparseMLP
+        A trained network (normally refined on ``X, y``).
+    X, y : ndarray
+        Training rows of the refinement.
+    X_val, y_val : ndarray
+        Held-out rows that judge each step.
+    limit : float
+        Highest validation MSE accepted.
+    sample_weight, val_weight : ndarray, optional
+        Row weights of the training and validation MSE.
+    n_iter : int, default=300
+        L-BFGS iterations of each refinement.
+    device : torch.device or str, default="cpu"
+        Where the refinement runs.
+
+    Returns
+    -------
+    SparseMLP
+        Compact, with at most the non-zeros of ``mlp``; ``mlp`` compacted if
+        no step was accepted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_swat.mlp import SparseMLP
+    >>> from sk_swat.search import prune_to_tolerance, refine
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, (300, 2))
+    >>> y = np.tanh(X[:, 0])
+    >>> dense = refine(SparseMLP.random(2, 1, keep_probability=1.0, random_state=0), X, y, n_iter=200)
+    >>> small = prune_to_tolerance(dense, X, y, X, y, limit=1e-4, n_iter=200)
+    >>> small.n_nonzero < dense.n_nonzero
+    True
+    """
+    def val_mse(net):
+        return float(np.average((net.predict(X_val) - y_val) ** 2, weights=val_weight))
+
+    current, share = mlp.compact(), 0.5
+    while (n_removed := int(share * current.n_nonzero)) >= 1:
+        trial = refine(_magnitude_pruned(current, n_removed), X, y, sample_weight=sample_weight, n_iter=n_iter,
+                       device=device)
+        if val_mse(trial) <= limit:
+            current = trial
+        else:
+            share /= 2
+    return current
