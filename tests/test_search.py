@@ -212,7 +212,8 @@ def test_eight_candidates_run_as_one_batch(data, tiny_autoencoder, monkeypatch):
     settings = _settings(max_iter=3)
     candidates, _ = latent_search(tiny_autoencoder, X, y, settings, seed=0)
     assert len(candidates) == 8
-    assert decoded == [(8, (2, 2, 2, 2))] * (settings.max_iter + 1)  # every step, then the final decode
+    # The starting networks, every step, then the final decode.
+    assert decoded == [(8, (2, 2, 2, 2))] * (settings.max_iter + 2)
     assert forwards == [(d, 2) for d in DEPTHS] * settings.max_iter
 
 
@@ -306,3 +307,83 @@ def test_temperature_schedule():
     assert all(a >= b for a, b in zip(temps, temps[1:]))
     assert temps[300] == pytest.approx(0.01) and temps[-1] == pytest.approx(0.01)
     assert min(temps) >= 0.01
+
+
+# --------------------------------------------------------------------------- the descent does the work
+# On a small fixed problem with the bundled autoencoder: each test fails when the part of the method
+# it names is switched off in the code (the latent update, the sparsity penalty, the compactness
+# penalty), not only when its parameter is set to zero.
+
+
+@pytest.fixture(scope="module")
+def guard_data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (300, 2))
+    y = np.sin(2 * X[:, 0]) * X[:, 1]
+    return X, y / np.abs(y).max()
+
+
+def _guard_search(autoencoder, data, **kw):
+    X, y = data
+    settings = SearchSettings(**{"depths": (1, 2), "n_restarts": 2, "max_iter": 200, **kw})
+    return latent_search(autoencoder, X, y, settings, seed=0)
+
+
+def test_descent_lowers_the_loss_and_moves_the_structure(bundled_autoencoder, guard_data):
+    candidates, curve = _guard_search(bundled_autoencoder, guard_data)
+    # The starting networks (weights up to 5) fit badly; the latents must move to fit the data.
+    assert max(c.train_loss for c in candidates) < 0.05 * curve[0]
+    assert any(c.mlp.n_nonzero != c.start_mlp.n_nonzero for c in candidates)
+
+
+@pytest.mark.parametrize("relaxation", ["straight_through", "anneal"])
+def test_larger_lambda_s_gives_fewer_nonzeros(bundled_autoencoder, guard_data, relaxation):
+    def nonzeros(lambda_s):
+        found, _ = _guard_search(bundled_autoencoder, guard_data, lambda_s=lambda_s, mask_relaxation=relaxation)
+        return sum(c.mlp.n_nonzero for c in found)
+
+    assert nonzeros(1e-1) < 0.9 * nonzeros(1e-4)
+
+
+def test_larger_beta_gives_fewer_neurons(bundled_autoencoder, guard_data):
+    def neurons(beta):
+        found, _ = _guard_search(bundled_autoencoder, guard_data, beta=beta)
+        return sum(c.mlp.n_neurons for c in found)
+
+    assert neurons(1.0) < 0.9 * neurons(1e-3)
+
+
+def test_no_steps_keeps_the_starting_networks(bundled_autoencoder, guard_data):
+    candidates, curve = _guard_search(bundled_autoencoder, guard_data, max_iter=0)
+    assert curve == []
+    assert all(c.mlp == c.start_mlp and np.isnan(c.train_loss) for c in candidates)
+
+
+def test_mask_steepness_rises_over_the_annealing_phase():
+    s = SearchSettings(max_iter=800, anneal_fraction=0.375)
+    assert search._progress(0, s) == 0.0 and search._progress(300, s) == 1.0 and search._progress(799, s) == 1.0
+    assert search._steepness(5.0, 200.0, 0.0) == 5.0
+    assert search._steepness(5.0, 200.0, 1.0) == pytest.approx(200.0)
+
+
+def test_straight_through_gate_is_hard_forward_and_smooth_backward():
+    score = torch.tensor([-10.0, -0.1, 0.1, 10.0], requires_grad=True)
+    gate = search._gate(score, 0.1, straight_through=True)
+    assert gate.tolist() == [0.0, 0.0, 1.0, 1.0]
+    gate.sum().backward()
+    # Gradient of sigmoid(0.1 s): it still reaches a neuron whose logit is 10 away from the threshold.
+    assert (score.grad > 0.015).all()
+
+
+# --------------------------------------------------------------------------- prune_to_tolerance
+
+
+def test_prune_to_tolerance_respects_the_budget_and_prunes(data):
+    X, y = data
+    dense = refine(SparseMLP.random(2, 2, keep_probability=1.0, random_state=0), X, y, n_iter=100)
+    base = np.mean((dense.predict(X) - y) ** 2)
+    small = search.prune_to_tolerance(dense, X, y, X, y, limit=base * 1.05, n_iter=100)
+    assert small.n_nonzero < dense.n_nonzero
+    assert np.mean((small.predict(X) - y) ** 2) <= base * 1.05
+    # A budget nothing can meet leaves the network as it was.
+    assert search.prune_to_tolerance(dense, X, y, X, y, limit=0.0, n_iter=20) == dense.compact()
