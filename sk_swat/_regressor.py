@@ -103,7 +103,9 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         n_restarts`` candidates are optimised together as one batch.
     max_iter : int, default=1000
         Adam steps on the latents. The paper uses 8001; 1000 keeps a fit on
-        a 2-core CPU under a minute with little loss of accuracy.
+        a 2-core CPU under a minute. 0 skips the descent: the starting
+        networks are hardened, refined and pruned as they are (the ablation
+        that shows what the descent adds).
     learning_rate : float, default=0.1
         Adam learning rate of the latents (the paper's value).
     lambda_s : float, default=1e-4
@@ -113,6 +115,13 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         penalty (Eq. 13): pushes each mask to 0 or 1.
     beta : float, default=1e-3
         Weight of the mean neuron mask in the compactness penalty: prunes neurons.
+
+        ``lambda_s``, ``alpha`` and ``beta`` are the paper's medium penalty
+        level (Table I) and mean what they mean there: the penalties are
+        added to the mean squared error of the targets scaled to [-1, 1], so
+        their weight does not depend on the number of rows or on the scale
+        of ``y``. They act on the relaxed masks during the descent; how
+        those masks are relaxed is ``mask_relaxation``.
     l1_weight : float, default=0.1
         ``mu_1``, weight of the L1 term inside the sparsity penalty (Eq. 11).
     softcount_weight : float, default=0.01
@@ -163,6 +172,25 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         both width and smooth activations. "encode": the codes of random MLPs
         drawn as in pretraining (half the neurons, any activation). "normal":
         draws from N(0, I) as in the paper.
+    mask_relaxation : {"straight_through", "anneal", "fixed"}, default="straight_through"
+        How the weight masks (``|W| > t``) and neuron masks (mask logit > 0)
+        are relaxed during the descent. "straight_through": the hard masks in
+        the forward pass, so the search sees the network it will harden, and
+        the gradient of a gentle sigmoid backward, so that the data and the
+        penalties reach pruned and kept neurons and weights alike.
+        "anneal": sigmoids whose steepness rises from gentle to the paper's
+        over the annealing phase (continuous sparsification). "fixed": the
+        paper's steepness-200 sigmoids from the first step, whose gradient
+        vanishes away from the threshold, so the structure barely moves
+        (kept for the paper's experiments).
+    hardening : {"validated", "learned"}, default="validated"
+        How the final weight threshold is chosen. "learned": the threshold
+        learned during the search (the paper). "validated": after
+        refinement, every candidate within ``tol`` of the best validation
+        MSE is also pruned by magnitude, with retraining, as far as its
+        validation MSE stays within ``tol`` of the best
+        (:func:`~sk_swat.search.prune_to_tolerance`, each step retrained by
+        ``refine_iter // 3`` L-BFGS iterations); skipped with ``refine_iter=0``.
     batch_size : int, default=1024
         Rows per search step; smaller data sets use all rows every step.
         Memory does not grow with the number of rows.
@@ -185,10 +213,16 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         ``n_layers``, ``hidden_layer_sizes`` (kept neurons per layer) and
         ``activations`` (name of each kept neuron's activation).
     candidates_ : dict of ndarray
-        ``depth``, ``restart``, ``validation_mse`` (after refinement),
-        ``n_nonzero`` and ``chosen`` (bool) of every candidate.
+        One entry per candidate: ``depth``, ``restart``; ``start_n_nonzero``
+        and ``start_hidden_layer_sizes`` of the hardened starting network,
+        ``hardened_n_nonzero`` and ``hardened_hidden_layer_sizes`` of the
+        hardened network the descent found (before refinement), both
+        networks themselves (``start_mlp``, ``hardened_mlp``), and
+        ``n_nonzero``, ``hidden_layer_sizes`` and ``validation_mse`` of the
+        final network; ``chosen`` (bool) marks the one kept. Comparing the
+        three shows what the descent and the pruning changed.
     n_iter_ : int
-        Search steps run.
+        Search steps run (0 with ``max_iter=0``).
     loss_curve_ : list of float
         Mean search loss over candidates at every step.
     n_features_in_ : int
@@ -388,28 +422,36 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
             return np.average((mlp.predict(Xs[val]) - ys[val]) ** 2, weights=sample_weight[val])
 
         val_mse = np.array([validation_mse(mlp) for mlp in networks])
-        if self.hardening == "validated" and np.isfinite(val_mse).any():
+        if self.hardening == "validated" and self.refine_iter and np.isfinite(val_mse).any():
             limit = np.nanmin(val_mse[np.isfinite(val_mse)]) * (1 + self.tol)
             for i in np.flatnonzero(val_mse <= limit):
                 networks[i] = prune_to_tolerance(
                     networks[i], Xs[train], ys[train], Xs[val], ys[val], limit=limit,
-                    val_weight=sample_weight[val], n_iter=self.refine_iter, **fit_rows,
+                    val_weight=sample_weight[val], n_iter=max(1, self.refine_iter // 3),
+                    prune_neurons=self.prune_neurons, **fit_rows,
                 )
                 val_mse[i] = validation_mse(networks[i])
         nonzero = np.array([mlp.n_nonzero for mlp in networks])
         chosen = select_candidate(val_mse, nonzero, self.tol)
         self.mlp_ = networks[chosen]
 
+        def objects(values):
+            out = np.empty(len(values), dtype=object)
+            out[:] = values
+            return out
+
         def sizes(mlps):
-            return np.array([tuple(m.architecture["hidden_layer_sizes"]) for m in mlps] + [None], dtype=object)[:-1]
+            return objects([tuple(m.architecture["hidden_layer_sizes"]) for m in mlps])
 
         self.candidates_ = {
             "depth": np.array([c.depth for c in candidates]),
             "restart": np.array([c.restart for c in candidates]),
             "start_n_nonzero": np.array([c.start_mlp.n_nonzero for c in candidates]),
             "start_hidden_layer_sizes": sizes([c.start_mlp for c in candidates]),
+            "start_mlp": objects([c.start_mlp for c in candidates]),
             "hardened_n_nonzero": np.array([c.mlp.n_nonzero for c in candidates]),
             "hardened_hidden_layer_sizes": sizes([c.mlp for c in candidates]),
+            "hardened_mlp": objects([c.mlp for c in candidates]),
             "validation_mse": val_mse,
             "n_nonzero": nonzero,
             "hidden_layer_sizes": sizes(networks),

@@ -587,7 +587,7 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=300, n_restarts=0, random_st
     return min(trained, key=lambda pair: pair[1])[0]
 
 
-def _magnitude_pruned(mlp, n_removed):
+def _magnitude_pruned(mlp, n_removed, prune_neurons):
     """``mlp`` with its ``n_removed`` smallest non-zero weights and biases set to zero."""
     params = mlp.weights + mlp.biases
     flat = np.concatenate([p.ravel() for p in params])
@@ -596,11 +596,12 @@ def _magnitude_pruned(mlp, n_removed):
     pieces = np.split(flat, np.cumsum([p.size for p in params])[:-1])
     params = [piece.reshape(p.shape) for piece, p in zip(pieces, params)]
     depth = mlp.depth
-    return SparseMLP(params[: depth + 1], params[depth + 1 :], mlp.activations, mlp.masks).without_dead_neurons()
+    pruned = SparseMLP(params[: depth + 1], params[depth + 1 :], mlp.activations, mlp.masks)
+    return pruned.without_dead_neurons() if prune_neurons else pruned
 
 
 def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, val_weight=None, n_iter=300,
-                       device="cpu"):
+                       prune_neurons=True, device="cpu"):
     """Zero the smallest weights and biases of ``mlp`` while its validation MSE stays within ``limit``.
 
     Iterative magnitude pruning with retraining: a share of the smallest
@@ -625,6 +626,9 @@ def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, va
         Row weights of the training and validation MSE.
     n_iter : int, default=300
         L-BFGS iterations of each refinement.
+    prune_neurons : bool, default=True
+        Prune neurons left without inputs or outputs; False keeps every
+        neuron (only weights and biases become zero).
     device : torch.device or str, default="cpu"
         Where the refinement runs.
 
@@ -652,8 +656,8 @@ def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, va
 
     current, share = mlp.compact(), 0.5
     while (n_removed := int(share * current.n_nonzero)) >= 1:
-        trial = refine(_magnitude_pruned(current, n_removed), X, y, sample_weight=sample_weight, n_iter=n_iter,
-                       device=device)
+        trial = refine(_magnitude_pruned(current, n_removed, prune_neurons), X, y, sample_weight=sample_weight,
+                       n_iter=n_iter, device=device)
         if val_mse(trial) <= limit:
             current = trial
         else:

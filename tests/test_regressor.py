@@ -4,6 +4,7 @@ Every fit uses the small settings of ``conftest.SMALL`` (a few search steps): th
 not accuracy, and must not depend on how well the bundled autoencoder is trained.
 """
 
+import dataclasses
 import json
 import os
 import pickle
@@ -358,7 +359,9 @@ def test_depths_out_of_range(regression_data, small_params, depths, match):
 @pytest.mark.parametrize(
     "param, value",
     [
-        ("max_iter", 0),
+        ("max_iter", -1),
+        ("mask_relaxation", "sharp"),
+        ("hardening", "magnitude"),
         ("max_iter", 2.5),
         ("n_restarts", 0),
         ("learning_rate", 0.0),
@@ -417,9 +420,19 @@ def test_fitted_attributes_are_consistent(fitted, regression_data):
 
 def test_candidates_and_selection_rule(fitted):
     cands = fitted.candidates_
-    assert set(cands) == {"depth", "restart", "validation_mse", "n_nonzero", "chosen"}
+    assert set(cands) == {
+        "depth", "restart", "start_n_nonzero", "start_hidden_layer_sizes", "hardened_n_nonzero",
+        "hardened_hidden_layer_sizes", "validation_mse", "n_nonzero", "hidden_layer_sizes", "chosen",
+        "start_mlp", "hardened_mlp",
+    }
     n = len(fitted.depths) * fitted.n_restarts
     assert all(len(v) == n for v in cands.values())
+    for key in ("start_hidden_layer_sizes", "hardened_hidden_layer_sizes", "hidden_layer_sizes"):
+        assert [len(sizes) for sizes in cands[key]] == cands["depth"].tolist()
+    assert [m.n_nonzero for m in cands["start_mlp"]] == cands["start_n_nonzero"].tolist()
+    assert [m.n_nonzero for m in cands["hardened_mlp"]] == cands["hardened_n_nonzero"].tolist()
+    # Starting networks are full width (init="smooth", first restart) or narrower; pruning only removes.
+    assert (cands["n_nonzero"] <= cands["hardened_n_nonzero"]).all()
     pairs = sorted(zip(cands["depth"].tolist(), cands["restart"].tolist()))
     assert pairs == [(d, r) for d in (1, 2) for r in range(2)]
     assert cands["chosen"].dtype == bool and cands["chosen"].sum() == 1
@@ -428,6 +441,24 @@ def test_candidates_and_selection_rule(fitted):
     assert cands["depth"][chosen] == fitted.architecture_["n_layers"]
     # Refinement keeps the sparsity pattern (it may only turn a weight into an exact zero).
     assert fitted.n_nonzero_ <= cands["n_nonzero"][chosen]
+
+
+def test_search_defaults_are_written_once():
+    # Every search setting is an estimator parameter with the same default: they cannot drift.
+    from sk_swat.search import SearchSettings
+
+    params = SWATRegressor().get_params()
+    for field in dataclasses.fields(SearchSettings):
+        assert params[field.name] == field.default, field.name
+
+
+def test_no_latent_steps(regression_data):
+    X, y = regression_data
+    params = {"depths": (1,), "n_restarts": 2, "refine_iter": 5, "random_state": 0}
+    reg = SWATRegressor(max_iter=0, **params).fit(X, y)
+    assert reg.n_iter_ == 0 and reg.loss_curve_ == []
+    cands = reg.candidates_
+    assert (cands["start_n_nonzero"] == cands["hardened_n_nonzero"]).all()
 
 
 def _assert_selection_rule(cands, tol):
