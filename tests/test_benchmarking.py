@@ -63,7 +63,7 @@ def count_fits(monkeypatch):
 
 
 def test_experiment_definitions():
-    sizes = {"exp1": 2 * 4, "exp2": 4 + 2 * 4 * 3, "exp3": 3 * 4, "penalty_levels": 3 * 4}
+    sizes = {"exp1": 3 * 4, "exp2": 4 + 2 * 4 * 3, "exp3": 3 * 4, "penalty_levels": 3 * 4, "ablation": 6 * 4}
     for name, size in sizes.items():
         exp = bm.get_experiment(name)
         assert len(exp.configurations) == size
@@ -75,6 +75,11 @@ def test_experiment_definitions():
     assert by_key["swat", "depth=3"].get_params() == SWATRegressor(depths=(3,)).get_params()
     darts = by_key["darts_admm", "depth=2"]
     assert isinstance(darts, DartsMLPRegressor) and darts.n_layers == 2
+    assert by_key["pruned_dense", "depth=2"].hidden_layer_sizes == (7, 7)
+
+    by_key = {(c.method, c.config): c.estimator for c in bm.get_experiment("ablation").configurations}
+    assert by_key["no_steps", "depth=2"].get_params() == SWATRegressor(depths=(2,), max_iter=0).get_params()
+    assert by_key["swat", "depth=2"].get_params() == SWATRegressor(depths=(2,)).get_params()
 
     by_key = {(c.method, c.config): c.estimator for c in bm.get_experiment("exp2").configurations}
     search = by_key["swat_search", "depth=1"]
@@ -131,7 +136,7 @@ def test_rows_written(quick_dir):
     rows = _rows(quick_dir / "exp1-quick.csv")
     assert set(rows[0]) == set(bm.FIELDS)
     assert {(r["method"], r["function"], r["config"]) for r in rows} == {
-        (m, f, "depth=1 [quick]") for m in ("swat", "darts_admm") for f in ("Ackley", "Xin-She Yang N.4")
+        (m, f, "depth=1 [quick]") for m in ("swat", "darts_admm", "pruned_dense") for f in ("Ackley", "Xin-She Yang N.4")
     }
     for r in rows:
         assert float(r["test_mse"]) > 0 and int(r["n_nonzero"]) > 0 and float(r["fit_seconds"]) >= 0
@@ -149,17 +154,17 @@ def test_rerun_adds_nothing(quick_dir, count_fits):
 
 def test_interrupted_run_completes_only_missing_rows(tmp_path, count_fits):
     bm.run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
-    assert len(count_fits) == 2
+    assert len(count_fits) == 3
     first = _results(tmp_path / "exp1-quick.csv")
     bm.run_experiment("exp1", functions=[53, 54], output_dir=tmp_path, **QUICK)
-    assert len(count_fits) == 4 and {t[1] for t in count_fits[2:]} == {"Zakharov"}
+    assert len(count_fits) == 6 and {t[1] for t in count_fits[3:]} == {"Zakharov"}
     rows = _rows(tmp_path / "exp1-quick.csv")
-    assert len(rows) == 4
+    assert len(rows) == 6
     assert {k: v for k, v in _results(tmp_path / "exp1-quick.csv").items() if k in first} == first
     # Sorted by function, then configuration: a stable file whatever order the fits ended in.
     assert [(r["function"], r["method"]) for r in rows] == [
-        ("Xin-She Yang N.4", "swat"), ("Xin-She Yang N.4", "darts_admm"),
-        ("Zakharov", "swat"), ("Zakharov", "darts_admm"),
+        ("Xin-She Yang N.4", "swat"), ("Xin-She Yang N.4", "darts_admm"), ("Xin-She Yang N.4", "pruned_dense"),
+        ("Zakharov", "swat"), ("Zakharov", "darts_admm"), ("Zakharov", "pruned_dense"),
     ]
 
 
@@ -170,7 +175,7 @@ def test_half_written_row_is_dropped_and_rerun(tmp_path, count_fits):
     lines = complete.splitlines(keepends=True)
     path.write_text("".join(lines[:-1]) + lines[-1][:25])  # killed in the middle of the last write
     bm.run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
-    assert len(count_fits) == 3
+    assert len(count_fits) == 4
     assert _results(path) == {k: v for k, v in _results_from_text(complete).items()}
 
 
@@ -232,10 +237,10 @@ def test_compare_reports_a_reproduced_run(quick_dir, tmp_path):
     argv = ["--compare", str(quick_dir), "--output-dir", str(tmp_path), "--quick", "--experiments", "exp1"]
     assert bm.main(argv) == 0
     [result] = compare_results(quick_dir, tmp_path, quick=True)
-    assert result.reproduced and result.n_common == result.n_reference == 2 * 2
+    assert result.reproduced and result.n_common == result.n_reference == 2 * 3
     assert result.max_relative_mse_difference == 0.0
     report = (tmp_path / "reproduction.md").read_text()
-    assert "| exp1 | 4 | 4 | 4 | 0 | 0.00e+00 | 0 |" in report
+    assert "| exp1 | 6 | 6 | 6 | 0 | 0.00e+00 | 0 |" in report
     # run_experiment records no run (only the CLI does), so this folder's hardware is unknown.
     assert "second run unrecorded" in report
 
@@ -310,7 +315,8 @@ def test_summary_and_figures(quick_dir):
         assert f"## {exp.title}" in text
         for _, suffix, _ in exp.figures:
             assert _is_png(quick_dir / f"{exp.name}-quick_{suffix}.png"), suffix
-    assert text.count("### Evaluation functions") == 4 and text.count("### Tuning functions F53, F54") == 4
+    n = len(bm.EXPERIMENTS)
+    assert text.count("### Evaluation functions") == n and text.count("### Tuning functions F53, F54") == n
     assert "| 1 | Ackley |" in text and "| 53 | Xin-She Yang N.4 |" in text
     assert "median fit seconds" in text
     # The tables depend only on the rows: summarising again gives the same text.
@@ -359,11 +365,11 @@ def test_best_model_rule_on_hand_made_csv(tmp_path):
     evaluation, tuning = text.split("### Evaluation functions")[1].split("### Tuning functions")
     # Ackley: 12 < 42 non-zeros, but 0.104 > 1.05 * 0.095; Adjiman has no SWAT row.
     assert "Functions with results for every method: 1." in evaluation
-    assert "SWAT-NN is sparser than DARTS + ADMM on 1 of 1." in evaluation
+    assert "SWAT-NN is sparser than DARTS + ADMM on 1 of 1;" in evaluation
     assert "within 5% of the best method's on 0 of 1." in evaluation
     assert "1.040e-01 / 12 (depth=2)" in evaluation and "9.500e-02 / 42 (depth=1)" in evaluation
     assert "| 5 | Adjiman | - |" in evaluation
-    assert "SWAT-NN is sparser than DARTS + ADMM on 1 of 1." in tuning
+    assert "SWAT-NN is sparser than DARTS + ADMM on 1 of 1;" in tuning
     assert "within 5% of the best method's on 1 of 1." in tuning and "Zakharov" not in evaluation
     assert _is_png(tmp_path / "exp1_fig4_scatter.png") and _is_png(tmp_path / "exp1_fig5_best.png")
 
