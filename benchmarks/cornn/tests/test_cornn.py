@@ -425,3 +425,27 @@ def test_swat_vs_dense_copies_the_dense_fits_of_exp2_and_reports_the_target(tmp_
     text = report.summarise(tmp_path, experiments=["swat_vs_dense"], quick=True).read_text()
     assert "### Target" in text and "Target met on " in text and " of 1 functions." in text
     assert "| 47 | Sphere |" in text.split("### Target")[1]
+
+
+def test_modules_import_one_way():
+    # Each module of the harness imports only modules above it in this order (no cycle), and the
+    # package never imports the harness.
+    import ast
+
+    order = ["experiments", "results", "provenance", "runner", "selection", "figures", "report", "compare", "cli"]
+    folder = Path(runner.__file__).parent
+    for i, name in enumerate(order):
+        tree = ast.parse((folder / f"{name}.py").read_text())
+        imported = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("benchmarks.cornn.")
+        }
+        assert imported <= set(order[:i]), (name, imported - set(order[:i]))
+    import sk_swat
+
+    for path in Path(sk_swat.__file__).parent.rglob("*.py"):
+        nodes = list(ast.walk(ast.parse(path.read_text())))
+        top = {(n.module or "").split(".")[0] for n in nodes if isinstance(n, ast.ImportFrom)}
+        top |= {a.name.split(".")[0] for n in nodes if isinstance(n, ast.Import) for a in n.names}
+        assert "benchmarks" not in top, path
