@@ -320,8 +320,10 @@ def test_autoencoder_directory_without_weights(regression_data, small_params, tm
 
 
 def test_hub_repo_id_offline_and_not_cached(regression_data, small_params, tmp_path, monkeypatch):
-    # Never touches the network: offline mode with an empty cache.
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # Never touches the network: offline mode with an empty cache. (huggingface_hub reads HF_HUB_OFFLINE and
+    # HF_HUB_CACHE when it is imported, so the constants are set here; tests/test_loading.py sets the
+    # environment variables for real, in child processes.)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
     X, y = regression_data
     with pytest.raises(AutoencoderLoadError, match="sk-swat-tests/no-such-autoencoder"):
