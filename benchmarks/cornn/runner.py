@@ -210,6 +210,10 @@ def run_experiment(
     experiment's CSV in ``output_dir``, fitted on ``device`` (on any device for ``"auto"``), is not
     run again: that row is copied, its fit seconds included (the fits are deterministic).
 
+    Resuming and reuse both trust the rows already in ``output_dir`` to come from the code being
+    run: a row records no code version. After a change to a method, delete its rows from every CSV
+    of the folder, or a stale row comes back as a copy.
+
     Parameters
     ----------
     experiment : str or Experiment
