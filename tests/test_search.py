@@ -170,8 +170,6 @@ def _check_candidates(candidates, settings, n_inputs, X):
         assert isinstance(mlp, SparseMLP)
         assert mlp.depth == c.depth and mlp.n_inputs == n_inputs
         assert mlp.hidden_widths == (MAX_NEURONS,) * c.depth
-        assert all(((a >= 0) & (a < len(ACTIVATIONS))).all() for a in mlp.activations)
-        assert 0 <= mlp.n_nonzero
         assert np.isfinite(c.train_loss) and 0.0 <= c.threshold <= search._MAX_THRESHOLD
         assert np.isfinite(mlp.predict(X)).all()
         mlp_to_tokens(mlp)  # fits the token layout again

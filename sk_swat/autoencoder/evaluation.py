@@ -552,10 +552,10 @@ def write_fidelity_report(
     ...     sorted(p.name for p in paths.values())
     ['fidelity.csv', 'fidelity.md', 'smoothness.png']
     """
-    from ..plotting import _require_matplotlib, plot_latent_smoothness
+    from ..plotting import require_matplotlib, plot_latent_smoothness
     from .loading import load_autoencoder
 
-    _require_matplotlib("write_fidelity_report (for smoothness.png)")
+    require_matplotlib("write_fidelity_report (for smoothness.png)")
     from matplotlib.figure import Figure
 
     n_points, grid, radius = 1000, 21, 3.0

@@ -484,7 +484,7 @@ def _load_directory(directory, source, device, *, evict_corrupt=False):
         ) from err
 
     try:
-        with _no_weight_loading_bar():
+        with no_weight_loading_bar():
             model, info = SWATAutoencoder.from_pretrained(
                 directory,
                 config=config,
@@ -577,7 +577,7 @@ def _some(names, limit=5):
 
 
 @contextlib.contextmanager
-def _no_weight_loading_bar():
+def no_weight_loading_bar():
     """Silence transformers' "Loading weights" bar (sk-swat is silent by default), then restore the settings."""
     try:
         # The module, not the `tqdm` class that `huggingface_hub.utils` exports under the same name.
