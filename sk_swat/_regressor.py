@@ -8,13 +8,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._device import resolve_device
+from ._scaling import ScaledMLPRegressor
 from .encoding import ACTIVATIONS, MAX_DEPTH, MAX_INPUTS
 from .search import MASK_RELAXATIONS, SearchSettings, latent_search, prune_to_tolerance, refine, select_candidate
 
@@ -22,30 +22,6 @@ from .search import MASK_RELAXATIONS, SearchSettings, latent_search, prune_to_to
 _SEARCH = SearchSettings()
 
 __all__ = ["SWATRegressor"]
-
-
-class ScaledMLPPredictMixin:
-    """``predict`` through ``mlp_`` on inputs and targets scaled by ``_x_scaler``/``_y_scaler``."""
-
-    def predict(self, X):
-        """Predict with the found network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs, with the features seen in ``fit``. They are scaled as the
-            training inputs were; the network has seen nothing outside the
-            training range, so predictions there are extrapolations.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions, on the scale of the training targets.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        out = self.mlp_.predict(self._x_scaler.transform(X))
-        return self._y_scaler.inverse_transform(out.reshape(-1, 1))[:, 0]
 
 
 @lru_cache(maxsize=4)
@@ -72,7 +48,7 @@ def _check_depths(depths):
     return sorted(values)
 
 
-class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
+class SWATRegressor(ScaledMLPRegressor):
     """Sparse, compact MLP regressor trained in the latent space of an MLP autoencoder.
 
     ``fit`` scales ``X`` and ``y`` to [-1, 1], then runs the latent search of
@@ -383,21 +359,13 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
                 f"Reduce them first, e.g. make_pipeline(PCA(n_components={MAX_INPUTS}), SWATRegressor()), "
                 "or pretrain a wider autoencoder."
             )
-        # A row of weight zero is the same as no row: drop it before scaling and splitting, so that
-        # neither the scalers, nor the validation split, nor the weighted validation MSE see it.
-        positive = sample_weight > 0
-        if not positive.all():
-            X, y, sample_weight = X[positive], y[positive], sample_weight[positive]
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        # Rows of weight zero are dropped here, so the validation split does not see them either.
+        Xs, ys, sample_weight = self._fit_scaling(X, y, sample_weight)
 
-        self._x_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(X)
-        self._y_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(y.reshape(-1, 1))
-        Xs = self._x_scaler.transform(X)
-        ys = self._y_scaler.transform(y.reshape(-1, 1))[:, 0]
-
-        n = X.shape[0]
+        n = Xs.shape[0]
         order = rng.permutation(n)
         n_val = int(np.ceil(self.validation_fraction * n)) if self.validation_fraction else 0
         n_val = min(n_val, n - 1)
