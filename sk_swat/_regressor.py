@@ -78,8 +78,8 @@ class SWATRegressor(ScaledMLPRegressor):
         Random latent starting points per depth. All ``len(depths) *
         n_restarts`` candidates are optimised together as one batch.
     max_iter : int, default=1000
-        Adam steps on the latents. The paper uses 8001; 1000 keeps a fit on
-        a 2-core CPU under a minute. 0 skips the descent: the starting
+        Adam steps on the latents (the paper uses 8001; see :ref:`parameters`
+        for the time they take). 0 skips the descent: the starting
         networks are hardened, refined and pruned as they are (the ablation
         that shows what the descent adds).
     learning_rate : float, default=0.1
@@ -129,16 +129,13 @@ class SWATRegressor(ScaledMLPRegressor):
         with its sparsity pattern fixed, on the rows not held out for
         validation, before the candidates are compared. 0 turns refinement
         off. Not in the paper: the latent search finds the structure well but
-        its decoded weights only roughly (on the six CORNN functions of
-        ``benchmarks/swat_vs_dense.py`` refinement lowers the test MSE of every
-        one, by up to two orders of magnitude on smooth functions), and a
-        candidate that fits worst before refinement may fit best after it.
+        its decoded weights only roughly, and a candidate that fits worst
+        before refinement may fit best after it (see :ref:`parameters`).
     refine_restarts : int, default=2
         Fresh random draws of every candidate's surviving weights that are
         refined besides its decoded weights; the one with the lowest training
         loss is kept. The decoded weights of a good structure are often a poor
-        start for L-BFGS: on Adjiman the best test MSE goes from 4.4e-5 (0) to
-        3e-6 (2), and a fit takes about 7 s longer per restart on a 2-core CPU.
+        start for L-BFGS (see :ref:`parameters` for what restarts gain and cost).
     init : {"smooth", "encode", "normal"}, default="smooth"
         Starting latents. "smooth": the codes of random MLPs whose neurons are
         sigmoid or tanh, the first restart of each depth with all 7 neurons per

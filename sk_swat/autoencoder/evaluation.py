@@ -337,8 +337,8 @@ def smoothness_map(
         Inputs of the decoded MLPs.
     base : {"encode", "normal"}, default="encode"
         ``"encode"``: ``z`` is the code of a random depth-``depth`` MLP drawn
-        as in pretraining, i.e. the kind of point a search starts from
-        (``SWATRegressor(init="encode")``, the default). ``"normal"``: ``z``
+        as in pretraining, i.e. the kind of point a search with
+        ``SWATRegressor(init="encode")`` starts from. ``"normal"``: ``z``
         is drawn from N(0, I), as in the paper.
     hard : bool, default=True
         Run the decoded MLPs with hard masks and arg-max activations (what a
