@@ -229,7 +229,7 @@ class SWATRegressor(ScaledMLPRegressor):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.uniform(-1, 1, (200, 2))
     >>> y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2
-    >>> reg = SWATRegressor(depths=(1, 2), max_iter=50, random_state=0).fit(X, y)
+    >>> reg = SWATRegressor(depths=(1, 2), max_iter=50, refine_iter=50, random_state=0).fit(X, y)
     >>> reg.predict(X[:3]).shape
     (3,)
     >>> sorted(reg.architecture_)
