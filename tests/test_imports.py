@@ -5,6 +5,7 @@ absolute ones, and those inside functions (which run later but tie the modules j
 """
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,7 @@ def _modules():
     return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
+@functools.lru_cache(maxsize=None)
 def _lazy_public_names():
     """``sk_swat._PUBLIC``: public name -> the module that defines it, read from the source."""
     for node in ast.walk(ast.parse((PACKAGE / "__init__.py").read_text())):
@@ -137,8 +139,13 @@ def layer(module):
     raise KeyError(f"{module} has no layer: add it to LAYERS in tests/test_imports.py.")
 
 
+@functools.lru_cache(maxsize=None)
+def _package_graph():
+    return import_graph()
+
+
 def _checked_graph():
-    graph = import_graph()
+    graph = _package_graph()
     return {m: {t for t in targets if t not in LEAVING} for m, targets in graph.items() if m not in LEAVING}
 
 
@@ -169,7 +176,7 @@ def test_nothing_below_the_estimator_imports_sklearn():
 
 
 def test_plotting_knows_no_estimator():
-    imported = import_graph()["sk_swat.plotting"]
+    imported = _package_graph()["sk_swat.plotting"]
     assert not imported & {"sk_swat._regressor", "sk_swat._scaling", "sk_swat"}, imported
     assert not any(m.startswith("sk_swat.baselines") for m in imported), imported
 
