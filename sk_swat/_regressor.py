@@ -15,7 +15,8 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._device import resolve_device
 from ._scaling import ScaledMLPRegressor
-from .encoding import ACTIVATIONS, MAX_DEPTH, MAX_INPUTS
+from .activations import ACTIVATIONS
+from .encoding import MAX_DEPTH, MAX_INPUTS
 from .search import MASK_RELAXATIONS, SearchSettings, latent_search, prune_to_tolerance, refine, select_candidate
 
 # The search parameters' defaults are written once, in SearchSettings.

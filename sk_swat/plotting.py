@@ -232,7 +232,9 @@ def plot_candidates(candidates, ax=None, *, tol=None):
     Raises
     ------
     TypeError
-        If ``candidates`` is neither such a dict nor an estimator with ``candidates_``.
+        If ``candidates`` is neither a dict nor an estimator with ``candidates_``.
+    ValueError
+        If the dict lacks one of the keys above.
     sklearn.exceptions.NotFittedError
         If an estimator is passed that is not fitted.
 
