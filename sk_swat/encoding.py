@@ -35,7 +35,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from .activations import ACTIVATIONS, LEAKY_RELU_SLOPE, N_ACTIVATIONS  # noqa: F401  (one-hot order)
+# ACTIVATIONS fixes the order of the activation one-hot; LEAKY_RELU_SLOPE is imported for the code
+# that read all three from here before sk_swat.activations held them.
+from .activations import ACTIVATIONS, LEAKY_RELU_SLOPE, N_ACTIVATIONS  # noqa: F401
 from .mlp import SparseMLP
 
 #: Most neurons in a hidden layer; also the number of tokens.
