@@ -338,7 +338,7 @@ def _load_directory(directory, source, device, hub_repo=None):
             f"files and never unpickles a checkpoint such as pytorch_model.bin. {_SAVE_HINT}"
         )
     try:
-        with _no_weight_loading_bar():
+        with no_weight_loading_bar():
             model, info = SWATAutoencoder.from_pretrained(
                 directory, config=config, local_files_only=True, use_safetensors=True, output_loading_info=True
             )
@@ -418,7 +418,7 @@ def _some(names, limit=5):
 
 
 @contextlib.contextmanager
-def _no_weight_loading_bar():
+def no_weight_loading_bar():
     """Silence transformers' "Loading weights" bar (sk-swat is silent by default), then restore the settings."""
     try:
         # The module, not the `tqdm` class that `huggingface_hub.utils` exports under the same name.
