@@ -45,7 +45,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-# benchmarks/ is written by `sk-swat benchmark` (its summary.md is pulled into benchmarks.rst, not
+# benchmarks/ is written by `python -m benchmarks.cornn` (its summary.md is pulled into benchmarks.rst, not
 # built as a page of its own); _generated/ holds the include files that sk_swat_docs writes.
 exclude_patterns = ["_build", "_generated", "benchmarks", "sphinxext", "Thumbs.db", ".DS_Store"]
 default_role = "literal"

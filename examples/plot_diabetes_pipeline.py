@@ -114,5 +114,5 @@ plt.show()
 from sk_swat.plotting import plot_architecture
 
 feature_names = load_diabetes().feature_names
-plot_architecture(results["SWATRegressor"]["estimators"][0][-1], feature_names=feature_names)
+plot_architecture(results["SWATRegressor"]["estimators"][0][-1].mlp_, feature_names=feature_names)
 plt.show()

@@ -51,7 +51,7 @@ print(f"fit time             {reg.fit_time_:.1f} s on {reg.device_}")
 # size). Pruned neurons and zero weights are not drawn.
 from sk_swat.plotting import plot_architecture
 
-plot_architecture(reg, feature_names=["x", "y"])
+plot_architecture(reg.mlp_, feature_names=["x", "y"])
 plt.show()
 
 # %%
@@ -62,7 +62,7 @@ plt.show()
 # best validation MSE.
 from sk_swat.plotting import plot_candidates
 
-plot_candidates(reg)
+plot_candidates(reg.candidates_, tol=reg.tol)
 plt.show()
 
 # %%

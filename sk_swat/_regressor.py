@@ -8,44 +8,21 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._device import resolve_device
-from .encoding import ACTIVATIONS, MAX_DEPTH, MAX_INPUTS
+from ._scaling import ScaledMLPRegressor
+from .activations import ACTIVATIONS
+from .encoding import MAX_DEPTH, MAX_INPUTS
 from .search import MASK_RELAXATIONS, SearchSettings, latent_search, prune_to_tolerance, refine, select_candidate
 
 # The search parameters' defaults are written once, in SearchSettings.
 _SEARCH = SearchSettings()
 
 __all__ = ["SWATRegressor"]
-
-
-class ScaledMLPPredictMixin:
-    """``predict`` through ``mlp_`` on inputs and targets scaled by ``_x_scaler``/``_y_scaler``."""
-
-    def predict(self, X):
-        """Predict with the found network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs, with the features seen in ``fit``. They are scaled as the
-            training inputs were; the network has seen nothing outside the
-            training range, so predictions there are extrapolations.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions, on the scale of the training targets.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        out = self.mlp_.predict(self._x_scaler.transform(X))
-        return self._y_scaler.inverse_transform(out.reshape(-1, 1))[:, 0]
 
 
 @lru_cache(maxsize=4)
@@ -72,7 +49,7 @@ def _check_depths(depths):
     return sorted(values)
 
 
-class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
+class SWATRegressor(ScaledMLPRegressor):
     """Sparse, compact MLP regressor trained in the latent space of an MLP autoencoder.
 
     ``fit`` scales ``X`` and ``y`` to [-1, 1], then runs the latent search of
@@ -102,8 +79,8 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         Random latent starting points per depth. All ``len(depths) *
         n_restarts`` candidates are optimised together as one batch.
     max_iter : int, default=1000
-        Adam steps on the latents. The paper uses 8001; 1000 keeps a fit on
-        a 2-core CPU under a minute. 0 skips the descent: the starting
+        Adam steps on the latents (the paper uses 8001; see :ref:`parameters`
+        for the time they take). 0 skips the descent: the starting
         networks are hardened, refined and pruned as they are (the ablation
         that shows what the descent adds).
     learning_rate : float, default=0.1
@@ -153,16 +130,13 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         with its sparsity pattern fixed, on the rows not held out for
         validation, before the candidates are compared. 0 turns refinement
         off. Not in the paper: the latent search finds the structure well but
-        its decoded weights only roughly (on the six CORNN functions of
-        ``benchmarks/swat_vs_dense.py`` refinement lowers the test MSE of every
-        one, by up to two orders of magnitude on smooth functions), and a
-        candidate that fits worst before refinement may fit best after it.
+        its decoded weights only roughly, and a candidate that fits worst
+        before refinement may fit best after it (see :ref:`parameters`).
     refine_restarts : int, default=2
         Fresh random draws of every candidate's surviving weights that are
         refined besides its decoded weights; the one with the lowest training
         loss is kept. The decoded weights of a good structure are often a poor
-        start for L-BFGS: on Adjiman the best test MSE goes from 4.4e-5 (0) to
-        3e-6 (2), and a fit takes about 7 s longer per restart on a 2-core CPU.
+        start for L-BFGS (see :ref:`parameters` for what restarts gain and cost).
     init : {"smooth", "encode", "normal"}, default="smooth"
         Starting latents. "smooth": the codes of random MLPs whose neurons are
         sigmoid or tanh, the first restart of each depth with all 7 neurons per
@@ -256,7 +230,7 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.uniform(-1, 1, (200, 2))
     >>> y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2
-    >>> reg = SWATRegressor(depths=(1, 2), max_iter=50, random_state=0).fit(X, y)
+    >>> reg = SWATRegressor(depths=(1, 2), max_iter=50, refine_iter=50, random_state=0).fit(X, y)
     >>> reg.predict(X[:3]).shape
     (3,)
     >>> sorted(reg.architecture_)
@@ -383,21 +357,13 @@ class SWATRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
                 f"Reduce them first, e.g. make_pipeline(PCA(n_components={MAX_INPUTS}), SWATRegressor()), "
                 "or pretrain a wider autoencoder."
             )
-        # A row of weight zero is the same as no row: drop it before scaling and splitting, so that
-        # neither the scalers, nor the validation split, nor the weighted validation MSE see it.
-        positive = sample_weight > 0
-        if not positive.all():
-            X, y, sample_weight = X[positive], y[positive], sample_weight[positive]
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        # Rows of weight zero are dropped here, so the validation split does not see them either.
+        Xs, ys, sample_weight = self._fit_scaling(X, y, sample_weight)
 
-        self._x_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(X)
-        self._y_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(y.reshape(-1, 1))
-        Xs = self._x_scaler.transform(X)
-        ys = self._y_scaler.transform(y.reshape(-1, 1))[:, 0]
-
-        n = X.shape[0]
+        n = Xs.shape[0]
         order = rng.permutation(n)
         n_val = int(np.ceil(self.validation_fraction * n)) if self.validation_fraction else 0
         n_val = min(n_val, n - 1)

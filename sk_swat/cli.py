@@ -1,4 +1,4 @@
-"""The ``sk-swat`` command: ``demo``, ``pretrain``, ``evaluate-autoencoder``, ``benchmark``."""
+"""The ``sk-swat`` command: ``demo``, ``pretrain``, ``evaluate-autoencoder``."""
 
 import argparse
 import json
@@ -62,8 +62,8 @@ def _demo(args):
 def build_parser():
     """Return the ``argparse`` parser of the ``sk-swat`` command.
 
-    Its sub-commands are ``demo``, ``pretrain``, ``evaluate-autoencoder`` and
-    ``benchmark`` (whose options :func:`sk_swat.benchmarking.main` parses).
+    Its sub-commands are ``demo``, ``pretrain`` and ``evaluate-autoencoder``. The CORNN benchmark
+    harness is not part of the package: ``python -m benchmarks.cornn`` in the repository.
 
     Returns
     -------
@@ -118,9 +118,6 @@ def build_parser():
     ev.add_argument("--seed", type=int, default=12345)
     ev.add_argument("--device", default=None)
     ev.set_defaults(func=_evaluate)
-
-    # Its options are parsed by sk_swat.benchmarking.main (see main below); listed here for --help.
-    sub.add_parser("benchmark", help="run the CORNN benchmark harness (sk-swat benchmark --help)", add_help=False)
     return parser
 
 
@@ -147,10 +144,6 @@ def main(argv=None):
     2
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["benchmark"]:
-        from .benchmarking import main as benchmark_main
-
-        return benchmark_main(argv[1:]) or 0
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

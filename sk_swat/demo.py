@@ -84,7 +84,7 @@ def run_demo(function="Himmelblau", output="swat_demo.png", device="auto", rando
         from .plotting import plot_architecture
 
         fig, ax = plt.subplots(figsize=(8, 5))
-        plot_architecture(reg, ax=ax, feature_names=["x", "y"])
+        plot_architecture(reg.mlp_, ax=ax, feature_names=["x", "y"])
         fig.savefig(output, dpi=120, bbox_inches="tight")
         plt.close(fig)
         result["png"] = str(output)

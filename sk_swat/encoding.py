@@ -35,10 +35,11 @@ from functools import lru_cache
 
 import numpy as np
 
-#: Names of the candidate activation functions, in one-hot order.
-ACTIVATIONS = ("sigmoid", "tanh", "leaky_relu")
-#: Negative slope of the leaky ReLU candidate.
-LEAKY_RELU_SLOPE = 0.01
+# ACTIVATIONS fixes the order of the activation one-hot; LEAKY_RELU_SLOPE is imported for the code
+# that read all three from here before sk_swat.activations held them.
+from .activations import ACTIVATIONS, LEAKY_RELU_SLOPE, N_ACTIVATIONS  # noqa: F401
+from .mlp import SparseMLP
+
 #: Most neurons in a hidden layer; also the number of tokens.
 MAX_NEURONS = 7
 N_TOKENS = MAX_NEURONS
@@ -46,7 +47,6 @@ N_TOKENS = MAX_NEURONS
 MAX_DEPTH = 4
 #: Most inputs.
 MAX_INPUTS = 16
-N_ACTIVATIONS = len(ACTIVATIONS)
 _FIRST_BLOCK = MAX_INPUTS + 1 + N_ACTIVATIONS
 _HIDDEN_BLOCK = MAX_NEURONS + 1 + N_ACTIVATIONS
 
@@ -317,8 +317,6 @@ def tokens_to_mlp(values, depth, n_inputs, *, weight_threshold=0.0, mask_thresho
     >>> tokens_to_mlp(np.zeros((7, TOKEN_WIDTH)), depth=1, n_inputs=2).architecture["hidden_layer_sizes"]
     [0]
     """
-    from .mlp import SparseMLP
-
     values = np.asarray(values, dtype=np.float64)
     if values.shape != (N_TOKENS, TOKEN_WIDTH):
         raise ValueError(

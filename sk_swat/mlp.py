@@ -1,24 +1,11 @@
 """``SparseMLP``: a hard, sparse MLP held as numpy arrays."""
 
 import numpy as np
+import torch
 
-from .encoding import ACTIVATIONS, LEAKY_RELU_SLOPE
+from .activations import ACTIVATIONS, NUMPY_ACTIVATIONS, NeuronwiseActivation
 
 __all__ = ["SparseMLP"]
-
-
-def _sigmoid(z):
-    # Written with exp of a non-positive number only, so it never overflows.
-    with np.errstate(under="ignore"):
-        e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-_ACTIVATION_FUNCTIONS = (
-    _sigmoid,
-    np.tanh,
-    lambda z: np.where(z >= 0, z, LEAKY_RELU_SLOPE * z),
-)
 
 
 def _as_activation_indices(activation, width):
@@ -47,7 +34,7 @@ class SparseMLP:
     The network maps ``n_inputs`` features to one output through ``depth``
     hidden layers. Hidden neuron ``h`` of layer ``j`` computes
     ``act_jh(x @ weights[j][:, h] + biases[j][h])`` where ``act_jh`` is one of
-    :data:`~sk_swat.encoding.ACTIVATIONS`; a pruned neuron (``masks[j][h]``
+    :data:`~sk_swat.activations.ACTIVATIONS`; a pruned neuron (``masks[j][h]``
     False) outputs 0. The output is linear. Weights and biases that touch a
     pruned neuron are set to zero on construction, so that equal networks
     compare equal.
@@ -199,7 +186,7 @@ class SparseMLP:
         for w, b, act, m in zip(self.weights, self.biases, self.activations, self.masks):
             z = h @ w + b
             h = np.zeros_like(z)
-            for code, fn in enumerate(_ACTIVATION_FUNCTIONS):
+            for code, fn in enumerate(NUMPY_ACTIVATIONS):
                 cols = m & (act == code)
                 h[:, cols] = fn(z[:, cols])
         return (h @ self.weights[-1] + self.biases[-1])[:, 0]
@@ -267,7 +254,7 @@ class SparseMLP:
                     if not (no_output or not weights[j][:, h].any()):
                         continue
                     if not no_output:
-                        constant = _ACTIVATION_FUNCTIONS[self.activations[j][h]](biases[j][h])
+                        constant = NUMPY_ACTIVATIONS[self.activations[j][h]](biases[j][h])
                         biases[j + 1] += constant * weights[j + 1][h]
                     mask[h] = False
                     weights[j + 1][h] = 0.0
@@ -305,7 +292,7 @@ class SparseMLP:
         """Export the kept network as a ``torch.nn.Sequential``.
 
         Pruned neurons are removed; each hidden layer is a ``torch.nn.Linear``
-        followed by a :class:`~sk_swat.torch_mlp.NeuronwiseActivation` that applies
+        followed by a :class:`~sk_swat.activations.NeuronwiseActivation` that applies
         each neuron's own activation. Zero weights stay zero (no masks are
         needed, but training the exported module will fill them in).
 
@@ -329,10 +316,6 @@ class SparseMLP:
         >>> bool(torch.allclose(module(X)[:, 0], torch.from_numpy(mlp.predict(X.numpy()))))
         True
         """
-        import torch
-
-        from .torch_mlp import NeuronwiseActivation
-
         dtype = torch.float32 if dtype is None else dtype
         small = self.compact()
         layers = []

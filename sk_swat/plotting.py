@@ -6,7 +6,8 @@ a function here is called, never when the module is imported.
 
 import numpy as np
 
-from .encoding import ACTIVATIONS
+from .activations import ACTIVATIONS
+from .mlp import SparseMLP
 
 __all__ = ["plot_architecture", "plot_candidates", "plot_latent_smoothness"]
 
@@ -28,7 +29,7 @@ _MAX_LINEWIDTH = 4.0
 _MIN_LINEWIDTH = 0.3
 
 
-def _require_matplotlib(what="sk_swat.plotting"):
+def require_matplotlib(what="sk_swat.plotting"):
     """Import matplotlib or raise an ImportError that says how to install it."""
     try:
         import matplotlib  # noqa: F401
@@ -37,7 +38,7 @@ def _require_matplotlib(what="sk_swat.plotting"):
 
 
 def _new_axes(figsize, ncols=None):
-    _require_matplotlib()
+    require_matplotlib()
     import matplotlib.pyplot as plt
 
     if ncols is None:
@@ -45,22 +46,27 @@ def _new_axes(figsize, ncols=None):
     return plt.subplots(1, ncols, figsize=figsize, squeeze=False, layout="constrained")[1][0]
 
 
-def _fitted_mlp(estimator_or_mlp):
-    from .mlp import SparseMLP
-
-    if isinstance(estimator_or_mlp, SparseMLP):
-        return estimator_or_mlp, None
-    from ._regressor import SWATRegressor
-
-    if isinstance(estimator_or_mlp, SWATRegressor):
+def _fitted_attribute(obj, name, what, expected):
+    """``obj.<name>`` of a fitted estimator, found by duck typing (no estimator class is imported)."""
+    if hasattr(obj, name):
+        return getattr(obj, name)
+    if hasattr(obj, "fit") and hasattr(obj, "get_params"):  # a scikit-learn estimator, not fitted
         from sklearn.utils.validation import check_is_fitted
 
-        check_is_fitted(estimator_or_mlp, "mlp_")
-        return estimator_or_mlp.mlp_, getattr(estimator_or_mlp, "feature_names_in_", None)
-    raise TypeError(
-        "plot_architecture expects a fitted SWATRegressor or a SparseMLP, got "
-        f"{type(estimator_or_mlp).__name__}. Pass the estimator (or its mlp_) after fit."
+        check_is_fitted(obj, name)
+    raise TypeError(f"{what} expects {expected}, got {type(obj).__name__}.")
+
+
+def _network(mlp):
+    """The SparseMLP to draw and the feature names its estimator saw (or None)."""
+    if isinstance(mlp, SparseMLP):
+        return mlp, None
+    network = _fitted_attribute(
+        mlp, "mlp_", "plot_architecture", "a SparseMLP or a fitted estimator with an mlp_ (such as SWATRegressor)"
     )
+    if not isinstance(network, SparseMLP):
+        raise TypeError(f"plot_architecture draws a SparseMLP; mlp_ is a {type(network).__name__}.")
+    return network, getattr(mlp, "feature_names_in_", None)
 
 
 def _node_positions(n):
@@ -68,7 +74,7 @@ def _node_positions(n):
     return (n - 1) / 2 - np.arange(n, dtype=float)
 
 
-def plot_architecture(estimator_or_mlp, ax=None, feature_names=None):
+def plot_architecture(mlp, ax=None, feature_names=None):
     """Draw the network a fit found: kept neurons, kept weights, activations.
 
     Inputs are on the left, one column per hidden layer, the output on the
@@ -81,13 +87,15 @@ def plot_architecture(estimator_or_mlp, ax=None, feature_names=None):
 
     Parameters
     ----------
-    estimator_or_mlp : SWATRegressor or SparseMLP
-        A fitted estimator (its ``mlp_`` is drawn) or a network.
+    mlp : SparseMLP or fitted estimator
+        The network, such as the ``mlp_`` of a fitted
+        :class:`~sk_swat.SWATRegressor`. For convenience a fitted estimator
+        with an ``mlp_`` attribute is accepted too (its ``mlp_`` is drawn).
     ax : matplotlib Axes, default=None
         Where to draw; a new figure if None.
     feature_names : sequence of str, default=None
-        Labels of the inputs; by default the estimator's
-        ``feature_names_in_`` if it has them, else ``x0, x1, ...``.
+        Labels of the inputs; by default ``x0, x1, ...`` (or the
+        ``feature_names_in_`` of an estimator passed as ``mlp``).
 
     Returns
     -------
@@ -101,7 +109,7 @@ def plot_architecture(estimator_or_mlp, ax=None, feature_names=None):
     Raises
     ------
     TypeError
-        If ``estimator_or_mlp`` is neither a SWATRegressor nor a SparseMLP.
+        If ``mlp`` is neither a SparseMLP nor an estimator with an ``mlp_``.
     sklearn.exceptions.NotFittedError
         If the estimator is not fitted.
     ImportError
@@ -119,8 +127,8 @@ def plot_architecture(estimator_or_mlp, ax=None, feature_names=None):
     >>> len(edges.get_segments()) == sum(int((w != 0).sum()) for w in mlp.weights)
     True
     """
-    mlp, fitted_names = _fitted_mlp(estimator_or_mlp)
-    _require_matplotlib("plot_architecture")
+    mlp, fitted_names = _network(mlp)
+    require_matplotlib("plot_architecture")
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
 
@@ -192,22 +200,28 @@ def plot_architecture(estimator_or_mlp, ax=None, feature_names=None):
     return ax
 
 
-def plot_candidates(estimator, ax=None):
+def plot_candidates(candidates, ax=None, *, tol=None):
     """Validation MSE against non-zero parameters of every candidate of a fit.
 
     One point per (depth, restart) candidate of the latent search, coloured
     by depth, on a log MSE axis; the chosen candidate (the fewest non-zeros
-    within ``(1 + tol)`` of the best MSE, before refinement) is circled with
-    a star, and the ``(1 + tol)`` bound is a dashed line. MSEs are those of
-    the scaled target (``y`` in [-1, 1]); a candidate with MSE 0 is drawn at
-    a tenth of the smallest positive one, and non-finite ones are left out.
+    within ``(1 + tol)`` of the best validation MSE of the final networks)
+    is circled with a star, and the ``(1 + tol)`` bound is a dashed line.
+    MSEs are those of the scaled target (``y`` in [-1, 1]); a candidate with
+    MSE 0 is drawn at a tenth of the smallest positive one, and non-finite
+    ones are left out.
 
     Parameters
     ----------
-    estimator : SWATRegressor
-        A fitted estimator (its ``candidates_`` are drawn).
+    candidates : dict of array-like or fitted estimator
+        The ``candidates_`` of a fitted :class:`~sk_swat.SWATRegressor`: at
+        least ``depth``, ``n_nonzero``, ``validation_mse`` and ``chosen``.
+        For convenience a fitted estimator with a ``candidates_`` attribute
+        is accepted too (its ``tol`` is then the default of ``tol``).
     ax : matplotlib Axes, default=None
         Where to draw; a new figure if None.
+    tol : float, default=None
+        The selection tolerance; the ``(1 + tol)`` bound is drawn if given.
 
     Returns
     -------
@@ -218,37 +232,38 @@ def plot_candidates(estimator, ax=None):
     Raises
     ------
     TypeError
-        If ``estimator`` is not a SWATRegressor.
+        If ``candidates`` is neither a dict nor an estimator with ``candidates_``.
+    ValueError
+        If the dict lacks one of the keys above.
     sklearn.exceptions.NotFittedError
-        If it is not fitted.
+        If an estimator is passed that is not fitted.
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> import numpy as np
-    >>> from sk_swat import SWATRegressor
     >>> from sk_swat.plotting import plot_candidates
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.uniform(-1, 1, (100, 2))
-    >>> y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2
-    >>> reg = SWATRegressor(depths=(1, 2), max_iter=20, refine_iter=0, random_state=0).fit(X, y)
-    >>> ax = plot_candidates(reg)
+    >>> candidates = {"depth": [1, 1, 2, 2], "n_nonzero": [20, 12, 31, 18],
+    ...               "validation_mse": [1e-3, 1.04e-3, 8e-4, 2e-3], "chosen": [False, False, True, False]}
+    >>> ax = plot_candidates(candidates, tol=0.05)
     >>> ax.get_yscale()
     'log'
     """
-    from ._regressor import SWATRegressor
-
-    if not isinstance(estimator, SWATRegressor):
-        raise TypeError(f"plot_candidates expects a fitted SWATRegressor, got {type(estimator).__name__}.")
-    from sklearn.utils.validation import check_is_fitted
-
-    check_is_fitted(estimator, "candidates_")
-    _require_matplotlib("plot_candidates")
+    if not isinstance(candidates, dict):
+        estimator = candidates
+        candidates = _fitted_attribute(
+            estimator, "candidates_", "plot_candidates",
+            "the candidates_ dict of a fitted SWATRegressor (or the estimator itself)",
+        )
+        tol = getattr(estimator, "tol", None) if tol is None else tol
+    missing = {"depth", "n_nonzero", "validation_mse", "chosen"} - set(candidates)
+    if missing:
+        raise ValueError(f"plot_candidates expects the candidates_ of a fitted SWATRegressor; missing {sorted(missing)}.")
+    require_matplotlib("plot_candidates")
     if ax is None:
         ax = _new_axes((6.0, 4.5))
 
-    c = estimator.candidates_
+    c = candidates
     mse = np.asarray(c["validation_mse"], dtype=float)
     nonzero = np.asarray(c["n_nonzero"], dtype=float)
     depth = np.asarray(c["depth"])
@@ -268,7 +283,6 @@ def plot_candidates(estimator, ax=None):
     if (chosen & finite).any():
         ax.scatter(nonzero[chosen & finite], shown[chosen & finite], s=260, marker="*", facecolors="none",
                    edgecolors="black", linewidths=1.4, label="chosen", gid="chosen", zorder=3)
-        tol = getattr(estimator, "tol", None)
         if tol is not None and positive.size:
             ax.axhline((1 + tol) * mse[finite].min() if mse[finite].min() > 0 else floor, color="gray",
                        ls="--", lw=1, label=f"(1 + tol) x best, tol={tol:g}", zorder=1)
@@ -334,7 +348,7 @@ def plot_latent_smoothness(maps, ax=None, extent=(-3.0, 3.0, -3.0, 3.0), *, titl
     titles = list(titles) if titles is not None else [f"decoder D_{k}" for k in range(1, len(arrays) + 1)]
     if len(titles) != len(arrays):
         raise ValueError(f"Got {len(titles)} titles for {len(arrays)} maps.")
-    _require_matplotlib("plot_latent_smoothness")
+    require_matplotlib("plot_latent_smoothness")
     if ax is None:
         axes = _new_axes((4.2 * len(arrays), 3.8), ncols=len(arrays))
     else:

@@ -18,16 +18,16 @@ Adam scales each coordinate on its own, they are optimised independently.
 import dataclasses
 import functools
 import math
+import numbers
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
-from . import encoding
-from .encoding import split_tokens, tokens_to_mlp
+from .activations import ACTIVATIONS, N_ACTIVATIONS, NeuronwiseActivation
+from .encoding import layout, split_tokens, tokens_to_mlp
 from .mlp import SparseMLP
-from .torch_mlp import NeuronwiseActivation, real_entries_tensor, token_mlp_forward
+from .torch_mlp import real_entries_tensor, token_mlp_forward
 
 __all__ = ["SearchSettings", "Candidate", "latent_search", "select_candidate", "refine", "prune_to_tolerance"]
 
@@ -203,9 +203,9 @@ class _Relaxation:
     def __init__(self, depth, n_inputs, settings, device):
         self.depth, self.n_inputs, self.settings = depth, n_inputs, settings
         if settings.activation != "search":
-            code = encoding.ACTIVATIONS.index(settings.activation)
+            code = ACTIVATIONS.index(settings.activation)
             self.fixed_activation = torch.nn.functional.one_hot(
-                torch.tensor(code, device=device), encoding.N_ACTIVATIONS
+                torch.tensor(code, device=device), N_ACTIVATIONS
             ).float()
         else:
             self.fixed_activation = None
@@ -263,7 +263,7 @@ class _Relaxation:
     def harden(self, raw, threshold):
         """Hard SparseMLP of one decoded candidate (numpy token matrix)."""
         values = raw.copy()
-        lay = encoding.layout(self.depth)
+        lay = layout(self.depth)
         if self.settings.prune_neurons:
             values[:, lay.masks] = 1.0 / (1.0 + np.exp(-values[:, lay.masks]))
         else:
@@ -462,6 +462,17 @@ def select_candidate(val_mse, n_nonzero, tol):
     return int(eligible[np.lexsort((val_mse[eligible], n_nonzero[eligible]))[0]])
 
 
+def _as_random_state(seed):
+    """``sklearn.utils.check_random_state`` without scikit-learn (nothing below the estimator imports it)."""
+    if seed is None or seed is np.random:
+        return np.random.mtrand._rand
+    if isinstance(seed, numbers.Integral):
+        return np.random.RandomState(seed)
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance.")
+
+
 def _reinitialised(mlp, rng):
     """``mlp`` with its non-zero weights and biases drawn anew as ``torch.nn.Linear`` draws them."""
     weights, biases = [], []
@@ -574,7 +585,7 @@ def refine(mlp, X, y, *, sample_weight=None, n_iter=300, n_restarts=0, random_st
     small = mlp.compact()
     if n_iter <= 0:
         return small
-    rng = check_random_state(random_state)
+    rng = _as_random_state(random_state)
     device = torch.device(device)
     x = torch.as_tensor(X, dtype=torch.float64, device=device)
     t = torch.as_tensor(y, dtype=torch.float64, device=device)

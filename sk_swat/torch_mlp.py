@@ -6,11 +6,13 @@ search (the relaxed MLP). Knows the token layout through
 """
 
 import torch
-import torch.nn.functional as F
 
-from .encoding import LEAKY_RELU_SLOPE, real_entries, split_tokens
+# NeuronwiseActivation is imported under its old path too: modules that SparseMLP.to_torch
+# exported before it moved to sk_swat.activations were pickled with this one.
+from .activations import NeuronwiseActivation, candidate_activations  # noqa: F401
+from .encoding import real_entries, split_tokens
 
-__all__ = ["NeuronwiseActivation", "candidate_activations", "real_entries_tensor", "token_mlp_forward"]
+__all__ = ["real_entries_tensor", "token_mlp_forward"]
 
 
 def real_entries_tensor(depth, n_inputs, device=None):
@@ -38,72 +40,6 @@ def real_entries_tensor(depth, n_inputs, device=None):
     (torch.Size([7, 59]), torch.float32)
     """
     return torch.tensor(real_entries(depth, n_inputs), device=device)
-
-
-def candidate_activations(z):
-    """All candidate activations of ``z``, stacked on a new last dimension.
-
-    Parameters
-    ----------
-    z : Tensor of shape (...)
-        Pre-activations.
-
-    Returns
-    -------
-    Tensor of shape (..., 3)
-        The sigmoid, tanh and leaky ReLU of ``z``, in :data:`~sk_swat.encoding.ACTIVATIONS` order.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from sk_swat.torch_mlp import candidate_activations
-    >>> candidate_activations(torch.tensor([0.0, -1.0]))
-    tensor([[ 0.5000,  0.0000,  0.0000],
-            [ 0.2689, -0.7616, -0.0100]])
-    """
-    return torch.stack(
-        (torch.sigmoid(z), torch.tanh(z), F.leaky_relu(z, LEAKY_RELU_SLOPE)), dim=-1
-    )
-
-
-class NeuronwiseActivation(torch.nn.Module):
-    """Apply a different activation function to each feature.
-
-    Parameters
-    ----------
-    codes : array-like of int
-        Activation code of each feature (0 sigmoid, 1 tanh, 2 leaky ReLU).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from sk_swat.torch_mlp import NeuronwiseActivation
-    >>> NeuronwiseActivation([1, 2])(torch.tensor([[0.0, -1.0]]))
-    tensor([[ 0.0000, -0.0100]])
-    """
-
-    def __init__(self, codes):
-        super().__init__()
-        self.register_buffer("codes", torch.as_tensor(codes, dtype=torch.long).reshape(-1))
-
-    def forward(self, z):
-        """Apply each feature's activation.
-
-        Parameters
-        ----------
-        z : Tensor of shape (..., n_features)
-            Pre-activations; the last dimension matches ``codes``.
-
-        Returns
-        -------
-        Tensor of the same shape
-            ``z[..., i]`` through activation ``codes[i]``.
-        """
-        index = self.codes.expand(*z.shape).unsqueeze(-1)
-        return candidate_activations(z).gather(-1, index).squeeze(-1)
-
-    def extra_repr(self):
-        return f"codes={self.codes.tolist()}"
 
 
 def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_probs, weight_fn=None):

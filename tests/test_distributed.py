@@ -55,6 +55,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # two torchrun processes import torch and transformers
 def test_pretrain_under_torchrun_keeps_ranks_in_sync(tmp_path):
     script = tmp_path / "run_pretrain.py"
     script.write_text(SCRIPT)

@@ -21,8 +21,6 @@ PUBLIC = {
     "sk_swat.autoencoder.random_mlps": None,
     "sk_swat.autoencoder.evaluation": None,
     "sk_swat.baselines": None,
-    "sk_swat.benchmarking": None,
-    "sk_swat.benchmark_comparison": None,
     "sk_swat.datasets": None,
     "sk_swat.encoding": ["mlp_to_tokens", "tokens_to_mlp", "split_tokens", "layout", "real_entries", "TokenLayout"],
     "sk_swat.plotting": None,

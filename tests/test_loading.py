@@ -1,41 +1,40 @@
-"""Tests of ``load_autoencoder`` against a real local HTTP server that speaks the Hugging Face Hub protocol.
+"""Tests of ``load_autoencoder``: the bundled default, local directories, and Hub repos on a real local server.
 
-The server (``FakeHub``) serves in-memory repositories the way huggingface.co does for
-``huggingface_hub.hf_hub_download``:
+``FakeHub`` is an HTTP server on 127.0.0.1 that answers the requests ``huggingface_hub.snapshot_download``
+makes, the way huggingface.co does:
 
-- ``HEAD``/``GET /{owner}/{name}/resolve/{revision}/{filename}`` with ``X-Repo-Commit``, ``ETag``
-  (git blob sha1; for LFS files ``X-Linked-Etag`` = sha256 and ``X-Linked-Size``), ``Content-Length``,
-  ``Accept-Ranges`` and ``Range`` (206) support; errors as 404 with ``X-Error-Code`` = ``RepoNotFound``,
-  ``RevisionNotFound`` or ``EntryNotFound`` (the last with ``X-Repo-Commit``);
-- ``GET /api/models/{owner}/{name}[/revision/{revision}]`` (model info with ``sha`` and ``siblings``),
-  which ``snapshot_download``/``HfApi`` use; ``load_autoencoder`` does not need it today;
-- ``GET /api/agent-harnesses`` (an empty registry), which huggingface_hub fetches once per process
-  (at most once a day, cached under ``HF_HOME``) to describe the caller in its User-Agent.
+- ``GET /api/models/{repo}/revision/{revision}``: model info, whose ``sha`` resolves a branch or tag;
+- ``GET /api/models/{repo}/tree/{commit}``: the file listing (``oid``, ``size``, ``lfs`` for LFS files);
+- ``HEAD``/``GET /{repo}/resolve/{commit}/{filename}`` with ``X-Repo-Commit`` and ``ETag``; an LFS file
+  (``*.safetensors``, ``*.bin``) answers ``302`` with ``X-Linked-Etag``, ``X-Linked-Size`` and ``Location``
+  (``/lfs/{sha256}`` on host ``localhost``), as the Hub redirects to its CDN;
+- errors as ``404`` with ``X-Error-Code`` ``RepoNotFound``, ``RevisionNotFound`` or ``EntryNotFound``;
+- ``GET /api/agent-harnesses`` (empty), which huggingface_hub asks for once a day to fill its User-Agent.
 
-Every request is recorded, so that tests can check what was (not) fetched. The client is pointed at the
-server by patching ``huggingface_hub.constants.ENDPOINT`` and the resolve-URL template (both are read from
-``HF_ENDPOINT`` when huggingface_hub is imported); one test sets the environment variables for real in a
-subprocess.
+huggingface_hub reads ``HF_ENDPOINT``, ``HF_HOME`` and ``HF_HUB_OFFLINE`` when it is imported, so Hub loads
+run in child Python processes started with those variables set (``HubClient``: this file run as a script),
+one online and one offline, each kept for the whole module. Nothing of huggingface_hub is patched.
 """
 
+import contextlib
 import hashlib
 import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
-import time
-import types
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import torch
-from huggingface_hub import constants, file_download
-from huggingface_hub.utils import _http as hub_http
 from safetensors.torch import load_file, save_file
 
+import sk_swat
 from sk_swat.autoencoder import SWATAutoencoder, SWATAutoencoderConfig, load_autoencoder
 from sk_swat.autoencoder import loading
 from sk_swat.autoencoder.loading import AutoencoderLoadError
@@ -44,6 +43,80 @@ REPO = "swat-test/tiny-autoencoder"
 COMMIT_MAIN = "a" * 40
 COMMIT_V1 = "b" * 40
 SMALL = dict(hidden_size=16, n_head=2, n_encoder_layers=1, n_decoder_layers=1)
+RESULT = "RESULT "  # prefix of the worker's answer lines (anything else on stdout is ignored)
+
+
+# --------------------------------------------------------------------------- what a loaded model is
+
+
+def _describe(model):
+    """What the tests compare: the weights, the predictions on fixed tokens, and the frozen state."""
+    digest = hashlib.sha256()
+    for key, value in sorted(model.state_dict().items()):
+        digest.update(key.encode() + value.detach().cpu().numpy().tobytes())
+    shape = (2, model.config.n_tokens, model.config.token_width)
+    tokens = torch.linspace(-1, 1, shape[0] * shape[1] * shape[2]).reshape(shape)
+    with torch.no_grad():
+        prediction = torch.cat([out.flatten() for out in model(tokens, torch.ones_like(tokens[0]))])
+    return {
+        "weights": digest.hexdigest(),
+        "prediction": prediction.tolist(),
+        "frozen": not model.training and not any(p.requires_grad for p in model.parameters()),
+        "float32_cpu": all(p.dtype == torch.float32 and p.device.type == "cpu" for p in model.parameters()),
+    }
+
+
+def _worker():
+    """Serve ``load_autoencoder`` calls read as JSON lines from stdin (the child side of ``HubClient``)."""
+    torch.set_num_threads(1)
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            answer = _describe(load_autoencoder(*request["args"], **request["kwargs"]))
+        except Exception as err:
+            answer = {
+                "error": type(err).__name__,
+                "message": str(err),
+                "value_and_os_error": isinstance(err, ValueError) and isinstance(err, OSError),
+            }
+        print(RESULT + json.dumps(answer), flush=True)
+
+
+class HubClient:
+    """A child Python process that runs ``load_autoencoder`` with huggingface_hub imported under ``env``."""
+
+    def __init__(self, env):
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(
+            [sys.executable, __file__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+            env=env,
+        )
+
+    def load(self, *args, **kwargs):
+        self.process.stdin.write(json.dumps({"args": args, "kwargs": kwargs}) + "\n")
+        self.process.stdin.flush()
+        for line in self.process.stdout:
+            if line.startswith(RESULT):
+                return json.loads(line[len(RESULT) :])
+        self.stderr.seek(0)
+        raise RuntimeError(f"the worker process ended:\n{self.stderr.read()[-3000:]}")
+
+    def error(self, *args, **kwargs):
+        """The message of the AutoencoderLoadError that ``load(*args, **kwargs)`` raised."""
+        answer = self.load(*args, **kwargs)
+        assert answer.get("error") == "AutoencoderLoadError", answer
+        assert answer["value_and_os_error"]
+        return answer["message"]
+
+    def close(self):
+        self.process.terminate()  # it holds nothing worth a clean shutdown (seconds, with torch loaded)
+        self.process.wait(timeout=60)
+        for stream in (self.process.stdin, self.process.stdout, self.stderr):
+            stream.close()
 
 
 # --------------------------------------------------------------------------- the fake Hub
@@ -53,18 +126,27 @@ def _git_blob_sha1(data):
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+def _is_lfs(filename):
+    return filename.endswith((".safetensors", ".bin"))
+
+
 class FakeHub:
     """A threaded HTTP server holding ``repos[repo_id] = {"refs": {...}, "commits": {sha: {name: bytes}}}``.
 
-    ``faults[(repo_id, filename)]`` changes how a file's GET is answered:
-    ``"truncate"`` sends half the body, then closes the connection, and answers 503 to every later GET;
-    ``"short"`` sends a complete response whose body is shorter than the size the HEAD announced.
+    ``faults[filename] = "short"`` answers the download of that file with half its bytes (a complete
+    response, shorter than the size announced). ``down()`` stops the server for a while, on the same port.
     """
 
     def __init__(self):
-        self.repos = {}
-        self.faults = {}
-        self.requests = []
+        self.repos, self.faults, self.requests = {}, {}, []
+        self.port = 0
+        self._start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def _start(self):
         hub = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -77,9 +159,9 @@ class FakeHub:
             def log_message(self, *args):  # keep pytest output clean
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
@@ -88,51 +170,77 @@ class FakeHub:
         self.server.server_close()
         self.thread.join()
 
-    def add_commit(self, repo_id, commit, files, refs=()):
+    @contextlib.contextmanager
+    def down(self):
+        self.close()
+        try:
+            yield
+        finally:
+            self._start()
+
+    def add_commit(self, repo_id, commit, files, refs=("main",)):
         repo = self.repos.setdefault(repo_id, {"refs": {}, "commits": {}})
         repo["commits"][commit] = dict(files)
         for ref in refs:
             repo["refs"][ref] = commit
 
-    def gets(self, filename=None):
-        """Paths of the GET requests for repository files (of ``filename`` if given)."""
-        return [
-            p
-            for m, p, _ in self.requests
-            if m == "GET" and "/resolve/" in p and (filename is None or p.endswith("/" + filename))
-        ]
-
-    def file_requests(self):
-        return [(m, p) for m, p, _ in self.requests if "/resolve/" in p]
+    def downloaded(self):
+        """Names of the files whose bytes were sent (GETs of resolve or LFS URLs)."""
+        names = {hashlib.sha256(data).hexdigest(): name for repo in self.repos.values()
+                 for files in repo["commits"].values() for name, data in files.items()}
+        out = []
+        for method, path, _ in self.requests:
+            parts = path.split("?")[0].strip("/").split("/")
+            if method == "GET" and parts[0] == "lfs":
+                out.append(names[parts[1]])
+            elif method == "GET" and len(parts) >= 5 and parts[2] == "resolve":
+                out.append("/".join(parts[4:]))
+        return sorted(out)
 
     # ------------------------------------------------------------------ request handling
 
     def _handle(self, handler, head):
         self.requests.append((handler.command, handler.path, handler.headers))  # headers: case-insensitive
-        parts = handler.path.split("?")[0].strip("/").split("/")
-        if len(parts) >= 5 and parts[2] == "resolve":
+        parts = [unquote(p) for p in handler.path.split("?")[0].strip("/").split("/")]
+        if parts == ["api", "agent-harnesses"]:
+            self._send(handler, head, 200, json.dumps({"standardEnvVars": [], "harnesses": {}}).encode(), json=True)
+        elif parts[:2] == ["api", "models"] and len(parts) == 6 and parts[4] in ("revision", "tree"):
+            self._api(handler, head, "/".join(parts[2:4]), parts[4], parts[5])
+        elif len(parts) == 2 and parts[0] == "lfs":
+            self._lfs(handler, head, parts[1])
+        elif len(parts) >= 5 and parts[2] == "resolve":
             self._resolve(handler, head, "/".join(parts[:2]), parts[3], "/".join(parts[4:]))
-        elif parts == ["api", "agent-harnesses"]:
-            body = json.dumps({"standardEnvVars": [], "harnesses": {}}).encode()
-            self._send(handler, 200, head, body, {"Content-Type": "application/json"})
-        elif parts[:2] == ["api", "models"] and len(parts) in (4, 6):
-            rev = parts[5] if len(parts) == 6 and parts[4] == "revision" else "main"
-            self._model_info(handler, head, "/".join(parts[2:4]), rev)
         else:
-            self._send(handler, 404, head, b"Not found", {"X-Error-Message": "Not found"})
+            self._send(handler, head, 404, b"Not found", {"X-Error-Message": "Not found"})
 
     def _lookup(self, handler, head, repo_id, revision):
         repo = self.repos.get(repo_id)
         if repo is None:
             headers = {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"}
-            self._send(handler, 404, head, b"Repository not found", headers)
+            self._send(handler, head, 404, b"Repository not found", headers)
             return None, None
         commit = repo["refs"].get(revision, revision)
         if commit not in repo["commits"]:
             headers = {"X-Error-Code": "RevisionNotFound", "X-Error-Message": f"Invalid rev id: {revision}"}
-            self._send(handler, 404, head, b"Invalid rev id", headers)
+            self._send(handler, head, 404, b"Invalid rev id", headers)
             return None, None
         return commit, repo["commits"][commit]
+
+    def _api(self, handler, head, repo_id, kind, revision):
+        commit, files = self._lookup(handler, head, repo_id, revision)
+        if commit is None:
+            return
+        if kind == "revision":
+            body = {"id": repo_id, "sha": commit, "private": False, "gated": False, "disabled": False,
+                    "siblings": [{"rfilename": name} for name in sorted(files)]}
+        else:
+            body = []
+            for name, data in sorted(files.items()):
+                entry = {"type": "file", "oid": _git_blob_sha1(data), "size": len(data), "path": name}
+                if _is_lfs(name):
+                    entry["lfs"] = {"oid": hashlib.sha256(data).hexdigest(), "size": len(data), "pointerSize": 134}
+                body.append(entry)
+        self._send(handler, head, 200, json.dumps(body).encode(), json=True)
 
     def _resolve(self, handler, head, repo_id, revision, filename):
         commit, files = self._lookup(handler, head, repo_id, revision)
@@ -140,57 +248,37 @@ class FakeHub:
             return
         if filename not in files:
             headers = {"X-Error-Code": "EntryNotFound", "X-Error-Message": "Entry not found", "X-Repo-Commit": commit}
-            self._send(handler, 404, head, b"Entry not found", headers)
+            self._send(handler, head, 404, b"Entry not found", headers)
             return
         data = files[filename]
-        headers = {"X-Repo-Commit": commit, "ETag": f'"{_git_blob_sha1(data)}"', "Accept-Ranges": "bytes"}
-        if filename.endswith((".safetensors", ".bin")):  # stored with git LFS on the real Hub
-            headers.update({"X-Linked-Etag": f'"{hashlib.sha256(data).hexdigest()}"', "X-Linked-Size": str(len(data))})
-        fault = self.faults.get((repo_id, filename))
-        if head or fault is None:
-            status, body = 200, data
-            range_header = handler.headers.get("Range", "")
-            if not head and range_header.startswith("bytes=") and range_header.endswith("-"):
-                start = int(range_header[len("bytes=") : -1])
-                status, body = 206, data[start:]
-                headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
-            self._send(handler, status, head, body, headers)
-        elif fault == "short":
-            self._send(handler, 200, head, data[: len(data) // 2], headers)
-        elif fault == "truncate":
-            if any(p.endswith("/" + filename) for p in self.gets()[:-1]):
-                self._send(handler, 503, head, b"Service unavailable", {})
-                return
-            handler.send_response(200)
-            for key, value in {**headers, "Content-Length": str(len(data))}.items():
-                handler.send_header(key, value)
-            handler.end_headers()
-            handler.wfile.write(data[: len(data) // 2])
-            handler.wfile.flush()
-            handler.close_connection = True
-            handler.connection.shutdown(socket.SHUT_RDWR)
-        else:
-            raise AssertionError(fault)
-
-    def _model_info(self, handler, head, repo_id, revision):
-        commit, files = self._lookup(handler, head, repo_id, revision)
-        if commit is None:
+        headers = {"X-Repo-Commit": commit, "ETag": f'"{_git_blob_sha1(data)}"'}
+        if not _is_lfs(filename):
+            self._send(handler, head, 200, data, headers)
             return
-        info = {
-            "id": repo_id,
-            "modelId": repo_id,
-            "sha": commit,
-            "private": False,
-            "gated": False,
-            "disabled": False,
-            "siblings": [{"rfilename": name, "size": len(data)} for name, data in sorted(files.items())],
-        }
-        self._send(handler, 200, head, json.dumps(info).encode(), {"Content-Type": "application/json"})
+        sha256 = hashlib.sha256(data).hexdigest()
+        # Another host name for the same server, as the Hub sends LFS files from its CDN (so huggingface_hub
+        # reads the metadata off the 302 itself and does not send the token along).
+        headers.update({"Location": f"http://localhost:{self.port}/lfs/{sha256}", "X-Linked-Etag": f'"{sha256}"',
+                        "X-Linked-Size": str(len(data))})
+        self._send(handler, head, 302, b"", headers)
+
+    def _lfs(self, handler, head, sha256):
+        for repo in self.repos.values():
+            for files in repo["commits"].values():
+                for name, data in files.items():
+                    if hashlib.sha256(data).hexdigest() == sha256:
+                        body = data[: len(data) // 2] if self.faults.get(name) == "short" else data
+                        self._send(handler, head, 200, body, {"ETag": f'"{sha256}"'})
+                        return
+        self._send(handler, head, 404, b"Not found", {})
 
     @staticmethod
-    def _send(handler, status, head, body, headers):
+    def _send(handler, head, status, body, headers=None, json=False):
         handler.send_response(status)
-        for key, value in {"Content-Length": str(len(body)), **headers}.items():
+        headers = {"Content-Length": str(len(body)), **(headers or {})}
+        if json:
+            headers["Content-Type"] = "application/json"
+        for key, value in headers.items():
             handler.send_header(key, value)
         handler.end_headers()
         if not head:
@@ -207,7 +295,7 @@ def _model(seed):
 
 @pytest.fixture(scope="module")
 def model_files(tmp_path_factory):
-    """Two tiny saved autoencoders with different weights: {"main": (model, files), "v1": (model, files)}."""
+    """Two tiny saved autoencoders with different weights: {"main": (model, files, directory), "v1": ...}."""
     out = {}
     for name, seed in (("main", 0), ("v1", 1)):
         model = _model(seed)
@@ -218,43 +306,59 @@ def model_files(tmp_path_factory):
     return out
 
 
-@pytest.fixture
-def hf_home(monkeypatch, tmp_path):
-    """Online mode, no token, and every file huggingface_hub writes under a temporary HF_HOME."""
-    home = tmp_path / "hf_home"
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(home / "hub"))
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(home / "token"))
-    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(home / "stored_tokens"))
-    monkeypatch.setattr(constants, "AGENT_HARNESSES_PATH", str(home / ".agent_harnesses.json"))
-    return home
+@pytest.fixture(scope="module")
+def hf_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("hf_home")
 
 
-@pytest.fixture
-def hub(monkeypatch, hf_home, model_files):
-    """A running FakeHub serving REPO (main -> seed 0, tag v1 -> seed 1), with huggingface_hub pointed at it."""
+@pytest.fixture(scope="module")
+def _server(model_files):
     server = FakeHub()
     server.add_commit(REPO, COMMIT_MAIN, model_files["main"][1], refs=["main"])
     server.add_commit(REPO, COMMIT_V1, model_files["v1"][1], refs=["v1"])
-    _point_client_at(monkeypatch, server.url)
     yield server
     server.close()
 
 
-def _point_client_at(monkeypatch, url):
-    monkeypatch.setattr(constants, "ENDPOINT", url)
-    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", url + "/{repo_id}/resolve/{revision}/{filename}")
+@pytest.fixture
+def hub(_server):
+    """The module's FakeHub, its request log emptied for this test."""
+    _server.requests.clear()
+    _server.faults.clear()
+    return _server
+
+
+@pytest.fixture(scope="module")
+def _clients(_server, hf_home):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_") and k != "TRANSFORMERS_OFFLINE"}
+    # The children import the sk_swat under test, wherever PYTHONPATH or an editable install would point.
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(sk_swat.__file__).parents[1]), env.get("PYTHONPATH", "")])
+    env.update(HF_ENDPOINT=_server.url, HF_HOME=str(hf_home), HF_HUB_DISABLE_PROGRESS_BARS="1", OMP_NUM_THREADS="1")
+    # Both start now, so that their (slow) imports overlap.
+    clients = {"online": HubClient(env), "offline": HubClient({**env, "HF_HUB_OFFLINE": "1"})}
+    yield clients
+    for client in clients.values():
+        client.close()
 
 
 @pytest.fixture
-def no_retry_sleep(monkeypatch):
-    """huggingface_hub sleeps (up to ~23 s) between retries of a failed request; skip the waiting."""
-    fake_time = types.SimpleNamespace(**{k: getattr(time, k) for k in dir(time) if not k.startswith("_")})
-    fake_time.sleep = lambda seconds: None
-    monkeypatch.setattr(hub_http, "time", fake_time)
-    monkeypatch.setattr(file_download, "time", fake_time)
+def online(_clients):
+    """Loads in a process with HF_ENDPOINT (the FakeHub) and HF_HOME set."""
+    return _clients["online"]
+
+
+@pytest.fixture
+def offline(_clients):
+    """Loads in a process with HF_HUB_OFFLINE=1 as well."""
+    return _clients["offline"]
+
+
+def _assert_loaded(answer, source_model):
+    assert "error" not in answer, answer
+    expected = _describe(source_model)
+    assert answer["weights"] == expected["weights"]
+    torch.testing.assert_close(torch.tensor(answer["prediction"]), torch.tensor(expected["prediction"]))
+    assert answer["frozen"] and answer["float32_cpu"]
 
 
 def _assert_same_weights(model, reference):
@@ -272,10 +376,6 @@ def _assert_frozen(model, device="cpu"):
     assert all(p.dtype == torch.float32 for p in model.parameters())
 
 
-def _cache_files(cache):
-    return sorted(str(p.relative_to(cache)) for p in Path(cache).rglob("*") if p.is_file() or p.is_symlink())
-
-
 def _save_dir(tmp_path, name, files):
     directory = tmp_path / name
     directory.mkdir()
@@ -290,114 +390,136 @@ def _config_bytes(files, **changes):
     return json.dumps(config).encode()
 
 
+def _pickled_files(model_files, tmp_path):
+    """The main model's files with its weights as a pickled pytorch_model.bin instead of model.safetensors."""
+    files = dict(model_files["main"][1])
+    del files["model.safetensors"]
+    torch.save(load_file(model_files["main"][2] / "model.safetensors"), tmp_path / "pytorch_model.bin")
+    files["pytorch_model.bin"] = (tmp_path / "pytorch_model.bin").read_bytes()
+    return files
+
+
 # --------------------------------------------------------------------------- Hub downloads
 
 
-def test_download_by_repo_id_equals_local_model(hub, hf_home, model_files, tmp_path):
-    model = load_autoencoder(REPO, cache_dir=tmp_path / "cache", token="hf_test_token")
-    _assert_frozen(model)
-    _assert_same_weights(model, model_files["main"][0])
-    # Only the two files were fetched, with the token; weights from the commit the config came from.
-    assert sorted(hub.gets()) == [
-        f"/{REPO}/resolve/{COMMIT_MAIN}/model.safetensors",
-        f"/{REPO}/resolve/main/config.json",
-    ]
-    file_headers = [h for _, p, h in hub.requests if "/resolve/" in p]
-    assert all(h.get("Authorization") == "Bearer hf_test_token" for h in file_headers)
-    assert all("sk-swat" in h.get("User-Agent", "") for h in file_headers)
-    snapshot = tmp_path / "cache" / "models--swat-test--tiny-autoencoder" / "snapshots" / COMMIT_MAIN
-    assert (snapshot / "model.safetensors").is_file()
-    # The default cache (HF_HUB_CACHE) is used when cache_dir is None.
-    load_autoencoder(REPO, device="cpu")
+def test_download_by_repo_id_predicts_like_the_source(hub, online, model_files, hf_home, tmp_path):
+    cache = tmp_path / "cache"
+    _assert_loaded(online.load(REPO, cache_dir=str(cache), token="hf_test_token"), model_files["main"][0])
+    # The two files of the commit 'main' points to, nothing else, with the token and sk-swat's User-Agent.
+    assert hub.downloaded() == ["config.json", "model.safetensors"]
+    resolves = [p for _, p, _ in hub.requests if "/resolve/" in p]
+    assert resolves and all(f"/resolve/{COMMIT_MAIN}/" in p for p in resolves)
+    repo_requests = [h for _, p, h in hub.requests if REPO in p]
+    assert all(h.get("Authorization") == "Bearer hf_test_token" for h in repo_requests)
+    assert all("sk-swat" in h.get("User-Agent", "") for h in repo_requests)
+    snapshot = cache / "models--swat-test--tiny-autoencoder" / "snapshots" / COMMIT_MAIN
+    assert sorted(p.name for p in snapshot.iterdir()) == ["config.json", "model.safetensors"]
+    # Without cache_dir, the cache under HF_HOME.
+    _assert_loaded(online.load(REPO, token=False), model_files["main"][0])
     assert (hf_home / "hub" / "models--swat-test--tiny-autoencoder" / "snapshots" / COMMIT_MAIN).is_dir()
 
 
-def test_revision_pinning(hub, model_files, tmp_path):
-    cache = tmp_path / "cache"
-    _assert_same_weights(load_autoencoder(REPO, cache_dir=cache), model_files["main"][0])
-    _assert_same_weights(load_autoencoder(REPO, "v1", cache_dir=cache), model_files["v1"][0])
-    _assert_same_weights(load_autoencoder(REPO, COMMIT_V1, cache_dir=cache), model_files["v1"][0])
-    _assert_same_weights(load_autoencoder(REPO, "main", cache_dir=cache), model_files["main"][0])
-    with pytest.raises(AutoencoderLoadError, match="has no revision 'no-such-branch'.*branch, tag or commit hash"):
-        load_autoencoder(REPO, "no-such-branch", cache_dir=cache)
+def test_revision(hub, online, model_files, tmp_path):
+    cache = str(tmp_path / "cache")
+    _assert_loaded(online.load(REPO, "v1", cache_dir=cache), model_files["v1"][0])
+    _assert_loaded(online.load(REPO, COMMIT_V1, cache_dir=cache), model_files["v1"][0])
+    _assert_loaded(online.load(REPO, "main", cache_dir=cache), model_files["main"][0])
+    message = online.error(REPO, "no-such-branch", cache_dir=cache)
+    assert re.search("has no revision 'no-such-branch'.*branch, tag or commit hash", message)
 
 
-def test_unknown_repo(hub, tmp_path):
-    message = "There is no Hub repository 'swat-test/nothing-here'.*not a local directory either"
-    with pytest.raises(AutoencoderLoadError, match=message):
-        load_autoencoder("swat-test/nothing-here", cache_dir=tmp_path / "cache")
+def test_unknown_repo(hub, online, tmp_path):
+    message = online.error("swat-test/nothing-here", cache_dir=str(tmp_path / "cache"))
+    assert re.search(f"There is no Hub repository 'swat-test/nothing-here' at {hub.url}.*not a local directory either"
+                     ".*token=", message)
 
 
-def test_offline_second_load_from_cache(hub, model_files, tmp_path, monkeypatch):
-    cache = tmp_path / "cache"
-    load_autoencoder(REPO, cache_dir=cache)
-    load_autoencoder(REPO, "v1", cache_dir=cache)
-    n_requests = len(hub.file_requests())
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    _assert_same_weights(load_autoencoder(REPO, cache_dir=cache), model_files["main"][0])
-    _assert_same_weights(load_autoencoder(REPO, "v1", cache_dir=cache), model_files["v1"][0])
-    # The environment variable alone (set after huggingface_hub was imported) is honoured too.
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    _assert_same_weights(load_autoencoder(REPO, cache_dir=cache), model_files["main"][0])
-    monkeypatch.delenv("HF_HUB_OFFLINE")
-    model = load_autoencoder(REPO, COMMIT_V1, cache_dir=cache, local_files_only=True)
-    _assert_same_weights(model, model_files["v1"][0])
-    assert len(hub.file_requests()) == n_requests  # nothing asked of the server
+def test_cache_reuse_offline_and_with_the_server_stopped(hub, online, offline, model_files, tmp_path):
+    cache = str(tmp_path / "cache")
+    online.load(REPO, cache_dir=cache)
+    online.load(REPO, "v1", cache_dir=cache)
+    hub.requests.clear()
+    # HF_HUB_OFFLINE=1, and local_files_only=True: from the cache, nothing asked of the server.
+    _assert_loaded(offline.load(REPO, cache_dir=cache), model_files["main"][0])
+    _assert_loaded(offline.load(REPO, "v1", cache_dir=cache), model_files["v1"][0])
+    _assert_loaded(online.load(REPO, COMMIT_V1, cache_dir=cache, local_files_only=True), model_files["v1"][0])
+    _assert_loaded(online.load(REPO, "v1", cache_dir=cache, local_files_only=True), model_files["v1"][0])
+    assert hub.requests == []
+    # Online, with the server stopped: the cached copy.
+    with hub.down():
+        _assert_loaded(online.load(REPO, cache_dir=cache), model_files["main"][0])
+        _assert_loaded(online.load(REPO, "v1", cache_dir=cache), model_files["v1"][0])
 
 
-def test_offline_cache_miss(hub, tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    message = "not in the Hugging Face cache.*offline mode is on.*HF_HUB_OFFLINE=0 or download it once with network"
-    with pytest.raises(AutoencoderLoadError, match=message):
-        load_autoencoder(REPO, cache_dir=tmp_path / "cache")
-    monkeypatch.delenv("HF_HUB_OFFLINE")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    with pytest.raises(AutoencoderLoadError, match="local_files_only=True. Pass local_files_only=False"):
-        load_autoencoder(REPO, cache_dir=tmp_path / "cache", local_files_only=True)
-    assert hub.file_requests() == []
+def test_not_in_cache_and_no_network_allowed(hub, online, offline, tmp_path):
+    cache = str(tmp_path / "cache")
+    message = offline.error(REPO, cache_dir=cache)
+    expected = (
+        f"'{REPO}' \\(revision 'main'\\) is not .*in the Hugging Face cache at {cache}, and offline mode is on "
+        "\\(HF_HUB_OFFLINE=1\\). Set HF_HUB_OFFLINE=0 to download it, or pass a local directory"
+    )
+    assert re.search(expected, message)
+    message = online.error(REPO, cache_dir=cache, local_files_only=True)
+    assert "local_files_only=True. Pass local_files_only=False" in message
+    assert hub.requests == []
 
 
-def test_server_down(monkeypatch, tmp_path, hf_home, no_retry_sleep):
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    _point_client_at(monkeypatch, f"http://127.0.0.1:{port}")
-    message = f"Could not reach the Hugging Face Hub at http://127.0.0.1:{port}.*ConnectError.*not in the cache"
-    with pytest.raises(AutoencoderLoadError, match=message) as info:
-        load_autoencoder(REPO, cache_dir=tmp_path / "cache", token=False)
-    assert isinstance(info.value, ValueError) and isinstance(info.value, OSError)
+def test_server_unreachable(hub, online, tmp_path):
+    with hub.down():
+        message = online.error(REPO, cache_dir=str(tmp_path / "cache"), token=False)
+    assert re.search(f"not .*in the Hugging Face cache.*the Hub at {hub.url} could not be reached \\(.*ConnectError"
+                     ".*Check the network connection", message)
 
 
-def test_pickled_weights_are_refused(hub, model_files, tmp_path):
-    files = dict(model_files["main"][1])
-    state = load_file(model_files["main"][2] / "model.safetensors")
-    del files["model.safetensors"]
-    bin_path = tmp_path / "pytorch_model.bin"
-    torch.save(state, bin_path)
-    files["pytorch_model.bin"] = bin_path.read_bytes()
-    hub.add_commit("swat-test/pickled", COMMIT_MAIN, files, refs=["main"])
-    with pytest.raises(AutoencoderLoadError, match="has no model.safetensors.*never unpickles"):
-        load_autoencoder("swat-test/pickled", cache_dir=tmp_path / "cache")
-    assert not hub.gets("pytorch_model.bin")  # not even downloaded
-    # The same directory on disk is refused too.
-    directory = _save_dir(tmp_path, "pickled", files)
+def test_missing_weights_and_pickled_weights_are_refused(hub, online, model_files, tmp_path):
+    hub.add_commit("swat-test/no-weights", COMMIT_MAIN, {"config.json": model_files["main"][1]["config.json"]})
+    message = online.error("swat-test/no-weights", cache_dir=str(tmp_path / "cache"))
+    assert re.search("'swat-test/no-weights'.*has no model.safetensors.*never unpickles.*save_pretrained", message)
+    files = _pickled_files(model_files, tmp_path)
+    hub.add_commit("swat-test/pickled", COMMIT_MAIN, files)
+    message = online.error("swat-test/pickled", cache_dir=str(tmp_path / "cache"))
+    assert re.search("'swat-test/pickled'.*has no model.safetensors.*never unpickles", message)
+    assert "pytorch_model.bin" not in hub.downloaded()  # not even downloaded
+    # The same files in a local directory: refused, and the pickled file named.
     with pytest.raises(AutoencoderLoadError, match="no model.safetensors \\(only the pickled pytorch_model.bin"):
-        load_autoencoder(directory)
+        load_autoencoder(_save_dir(tmp_path, "pickled", files))
 
 
-def test_corrupt_safetensors(hub, model_files, tmp_path):
-    files = dict(model_files["main"][1])
-    files["model.safetensors"] = b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}" + bytes(64)
-    hub.add_commit("swat-test/corrupt", COMMIT_MAIN, files, refs=["main"])
-    cache = tmp_path / "cache"
-    with pytest.raises(AutoencoderLoadError, match="not a readable safetensors file.*removed"):
-        load_autoencoder("swat-test/corrupt", cache_dir=cache)
-    # The broken blob does not stay in the cache (only config.json's blob does).
-    blobs = list((cache / "models--swat-test--corrupt" / "blobs").iterdir())
-    assert [b.name for b in blobs] == [_git_blob_sha1(files["config.json"])]
-    assert not (cache / "models--swat-test--corrupt" / "snapshots" / COMMIT_MAIN / "model.safetensors").exists()
+def test_missing_config(hub, online, model_files, tmp_path):
+    weights = model_files["main"][1]["model.safetensors"]
+    hub.add_commit("swat-test/no-config", COMMIT_MAIN, {"model.safetensors": weights})
+    message = online.error("swat-test/no-config", cache_dir=str(tmp_path / "cache"))
+    assert re.search("'swat-test/no-config'.*has no config.json, so it is not a saved sk-swat autoencoder", message)
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        (b"{oops", "cannot be read as JSON"),
+        ({"layout_version": 999}, "different MLP token layout.*layout_version=999"),
+        ({"max_inputs": 8}, "different MLP token layout.*max_inputs=8"),
+        ({"model_type": "gpt2"}, "model_type='gpt2', not 'swat_autoencoder'"),
+        ({"hidden_size": 32}, "does not fit the configuration"),
+    ],
+    ids=["garbled", "layout_version", "max_inputs", "model_type", "hidden_size"],
+)
+def test_corrupt_or_incompatible_config(hub, online, model_files, tmp_path, config, message):
+    main = model_files["main"][1]
+    config = config if isinstance(config, bytes) else _config_bytes(main, **config)
+    files = {**main, "config.json": config}
+    repo = f"swat-test/config-{hashlib.sha1(config).hexdigest()[:8]}"
+    hub.add_commit(repo, COMMIT_MAIN, files)
+    assert re.search(message, online.error(repo, cache_dir=str(tmp_path / "cache")))
+    with pytest.raises(AutoencoderLoadError, match=message):
+        load_autoencoder(_save_dir(tmp_path, "local", files))
+
+
+def test_corrupt_safetensors(hub, online, model_files, tmp_path):
+    files = {**model_files["main"][1], "model.safetensors": b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}" + bytes(64)}
+    hub.add_commit("swat-test/corrupt", COMMIT_MAIN, files)
+    message = online.error("swat-test/corrupt", cache_dir=str(tmp_path / "cache"))
+    expected = "'swat-test/corrupt'.*not a readable safetensors file.*`hf cache verify swat-test/corrupt`.*hf cache rm"
+    assert re.search(expected, message)
     # A truncated local file.
     weights = model_files["main"][1]["model.safetensors"]
     directory = _save_dir(tmp_path, "truncated", {**files, "model.safetensors": weights[: len(weights) // 2]})
@@ -405,92 +527,22 @@ def test_corrupt_safetensors(hub, model_files, tmp_path):
         load_autoencoder(str(directory))
 
 
-def test_damaged_cache_copy_is_detected_and_replaced(hub, model_files, tmp_path):
+def test_failed_download_then_success(hub, online, model_files, tmp_path):
+    hub.add_commit("swat-test/flaky", COMMIT_MAIN, model_files["main"][1])
+    hub.faults["model.safetensors"] = "short"
     cache = tmp_path / "cache"
-    load_autoencoder(REPO, cache_dir=cache)
-    pointer = cache / "models--swat-test--tiny-autoencoder" / "snapshots" / COMMIT_MAIN / "model.safetensors"
-    blob = pointer.resolve()
-    data = bytearray(blob.read_bytes())
-    data[-8:] = b"\xff" * 8  # flip bytes in the tensor data: the header still parses
-    blob.chmod(0o644)
-    blob.write_bytes(bytes(data))
-    with pytest.raises(AutoencoderLoadError, match="is damaged: its sha256 is"):
-        load_autoencoder(REPO, cache_dir=cache)
-    assert not blob.exists() and not pointer.exists()
-    _assert_same_weights(load_autoencoder(REPO, cache_dir=cache), model_files["main"][0])  # downloaded afresh
-
-
-@pytest.mark.parametrize("fault", ["short", "truncate"])
-def test_failed_download_leaves_nothing_in_cache(hub, model_files, tmp_path, fault, no_retry_sleep):
-    hub.add_commit("swat-test/flaky", COMMIT_MAIN, model_files["main"][1], refs=["main"])
-    hub.faults[("swat-test/flaky", "model.safetensors")] = fault
-    cache = tmp_path / "cache"
-    with pytest.raises(AutoencoderLoadError, match="(Downloading|answered HTTP 503).*model.safetensors"):
-        load_autoencoder("swat-test/flaky", cache_dir=cache)
-    assert len(hub.gets("model.safetensors")) == (1 if fault == "short" else 2)  # 'truncate': resumed once
-    files = _cache_files(cache / "models--swat-test--flaky")
-    config_blob = _git_blob_sha1(model_files["main"][1]["config.json"])
-    assert not [f for f in files if f.endswith(".incomplete")]
-    assert [f for f in files if f.startswith("blobs/")] == [f"blobs/{config_blob}"]
-    assert not [f for f in files if f.endswith("model.safetensors")]
-    # Once the server behaves, the same cache works.
-    del hub.faults[("swat-test/flaky", "model.safetensors")]
-    _assert_same_weights(load_autoencoder("swat-test/flaky", cache_dir=cache), model_files["main"][0])
-
-
-@pytest.mark.parametrize(
-    "change, message",
-    [
-        ({"layout_version": 999}, "different MLP token layout.*layout_version=999"),
-        ({"max_inputs": 8}, "different MLP token layout.*max_inputs=8"),
-        ({"model_type": "gpt2"}, "model_type='gpt2', not 'swat_autoencoder'"),
-        ({"hidden_size": 32}, "do not fit|does not fit"),
-    ],
-)
-def test_incompatible_config(hub, model_files, tmp_path, change, message):
-    files = {**model_files["main"][1], "config.json": _config_bytes(model_files["main"][1], **change)}
-    hub.add_commit("swat-test/incompatible", COMMIT_MAIN, files, refs=["main"])
-    with pytest.raises(AutoencoderLoadError, match=message):
-        load_autoencoder("swat-test/incompatible", cache_dir=tmp_path / "cache")
-    with pytest.raises(AutoencoderLoadError, match=message):
-        load_autoencoder(_save_dir(tmp_path, "incompatible", files))
-
-
-@pytest.mark.slow
-def test_env_vars_in_subprocess(hub, model_files, tmp_path):
-    """HF_ENDPOINT and HF_HOME set for real (huggingface_hub reads them at import), then HF_HUB_OFFLINE=1.
-
-    One child process (importing torch is the slow part): it downloads through the environment's
-    endpoint into $HF_HOME/hub, then loads again with HF_HUB_OFFLINE=1 set at run time.
-    """
-    expected = tmp_path / "expected.safetensors"
-    save_file(model_files["main"][0].state_dict(), expected)
-    code = """if True:
-        import os, sys, torch
-        from safetensors.torch import load_file
-        from sk_swat.autoencoder import load_autoencoder
-        expected = load_file(sys.argv[2])
-        for offline in ("0", "1"):
-            os.environ["HF_HUB_OFFLINE"] = offline
-            state = load_autoencoder(sys.argv[1]).state_dict()
-            assert all(torch.equal(state[k], v) for k, v in expected.items())
-        assert os.path.isdir(os.path.join(os.environ["HF_HOME"], "hub", "models--swat-test--tiny-autoencoder"))
-    """
-    env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "home"), "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
-    for var in ("HF_HUB_CACHE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_TOKEN"):
-        env.pop(var, None)
-    result = subprocess.run(
-        [sys.executable, "-c", code, REPO, str(expected)], env=env, capture_output=True, text=True, timeout=180
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    # One download (HEAD + GET of each file); the offline load asked the server nothing.
-    assert sorted(m for m, _ in hub.file_requests()) == ["GET", "GET", "HEAD", "HEAD"]
+    message = online.error("swat-test/flaky", cache_dir=str(cache))
+    assert re.search("Downloading the Hub repository 'swat-test/flaky' .*failed.*Consistency check.*Try again", message)
+    # The half file is never taken for a complete one; once the server behaves, the same cache works.
+    assert not list(cache.rglob("model.safetensors"))
+    del hub.faults["model.safetensors"]
+    _assert_loaded(online.load("swat-test/flaky", cache_dir=str(cache)), model_files["main"][0])
 
 
 # --------------------------------------------------------------------------- local and bundled
 
 
-def test_local_directory(model_files, tmp_path):
+def test_local_directory(model_files):
     model, _, directory = model_files["main"]
     for arg in (directory, str(directory)):
         loaded = load_autoencoder(arg)
@@ -510,8 +562,8 @@ def test_local_directory_problems(model_files, tmp_path):
     with pytest.raises(AutoencoderLoadError, match="has no config.json"):
         load_autoencoder(_save_dir(tmp_path, "empty", {}))
     files = model_files["main"][1]
-    with pytest.raises(AutoencoderLoadError, match="cannot be read as JSON"):
-        load_autoencoder(_save_dir(tmp_path, "badjson", {**files, "config.json": b"{oops"}))
+    with pytest.raises(AutoencoderLoadError, match="has no model.safetensors"):
+        load_autoencoder(_save_dir(tmp_path, "config_only", {"config.json": files["config.json"]}))
     state = load_file(model_files["main"][2] / "model.safetensors")
     del state["embed.bias"]
     save_file(state, tmp_path / "missing.safetensors", metadata={"format": "pt"})
@@ -542,12 +594,12 @@ def test_argument_types_and_values(model_files):
         load_autoencoder(REPO, cache_dir=1.5)
     with pytest.raises(AutoencoderLoadError, match="empty string"):
         load_autoencoder("  ")
-    with pytest.raises(AutoencoderLoadError, match="not a device torch knows"):
+    with pytest.raises(AutoencoderLoadError, match="'warp-drive'.*'auto', 'cpu', 'cuda'"):
         load_autoencoder(directory, device="warp-drive")
     _assert_frozen(load_autoencoder(directory, device=torch.device("cpu")))
     _assert_frozen(load_autoencoder(directory, device="auto"), "cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
-        with pytest.raises(AutoencoderLoadError, match="CUDA is not available"):
+        with pytest.raises(AutoencoderLoadError, match="device='cuda'.*no CUDA GPU.*device='cpu'"):
             load_autoencoder(directory, device="cuda")
 
 
@@ -571,8 +623,7 @@ def no_network(monkeypatch):
 def test_bundled_default_without_network(no_network):
     if not (loading.BUNDLED_DIR / "model.safetensors").is_file():
         pytest.skip(f"no bundled weights yet in {loading.BUNDLED_DIR}")
-    model = load_autoencoder()
-    _assert_frozen(model)
+    _assert_frozen(load_autoencoder())
 
 
 def test_default_path_mechanics_without_network(monkeypatch, model_files, tmp_path, no_network):
@@ -584,3 +635,7 @@ def test_default_path_mechanics_without_network(monkeypatch, model_files, tmp_pa
     monkeypatch.setattr(loading, "BUNDLED_DIR", tmp_path / "pretrained")
     with pytest.raises(AutoencoderLoadError, match="has no bundled autoencoder weights.*sk-swat pretrain"):
         load_autoencoder()
+
+
+if __name__ == "__main__":
+    _worker()

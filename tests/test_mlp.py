@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from sk_swat.encoding import LEAKY_RELU_SLOPE
+from sk_swat.activations import LEAKY_RELU_SLOPE
 from sk_swat.mlp import SparseMLP
-from sk_swat.torch_mlp import NeuronwiseActivation
+from sk_swat.activations import NeuronwiseActivation
 
 DEPTHS = [1, 2, 3, 4]
 INPUT_COUNTS = [1, 2, 10, 16]

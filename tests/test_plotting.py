@@ -160,7 +160,7 @@ def test_architecture_of_fitted_estimator(fitted, tmp_path):
 
 def test_architecture_rejects_other_objects():
     for bad in (np.zeros((2, 3)), {"weights": []}, "mlp", None):
-        with pytest.raises(TypeError, match="SWATRegressor or a SparseMLP"):
+        with pytest.raises(TypeError, match="a SparseMLP or a fitted estimator with an mlp_"):
             plot_architecture(bad)
     with pytest.raises(NotFittedError):
         plot_architecture(SWATRegressor())
@@ -214,9 +214,22 @@ def test_candidates_with_zero_and_infinite_mse(fitted, tmp_path):
     assert np.all(np.isfinite(drawn)) and np.all(drawn[:, 1] > 0)
 
 
+def test_candidates_from_the_dict_match_those_from_the_estimator(fitted):
+    from_dict = plot_candidates(fitted.candidates_, tol=fitted.tol)
+    from_estimator = plot_candidates(fitted)
+    for gid in ("chosen", "depth-1"):
+        np.testing.assert_array_equal(
+            _by_gid(from_dict, gid)[0].get_offsets(), _by_gid(from_estimator, gid)[0].get_offsets()
+        )
+    np.testing.assert_array_equal(from_dict.lines[0].get_ydata(), from_estimator.lines[0].get_ydata())
+    assert len(plot_candidates(fitted.candidates_).lines) == 0  # no tol, no bound
+
+
 def test_candidates_rejects_other_objects():
     with pytest.raises(TypeError, match="SWATRegressor"):
         plot_candidates(_handmade())
+    with pytest.raises(ValueError, match="missing"):
+        plot_candidates({"depth": [1], "n_nonzero": [3]})
     with pytest.raises(NotFittedError):
         plot_candidates(SWATRegressor())
 

@@ -320,8 +320,10 @@ def test_autoencoder_directory_without_weights(regression_data, small_params, tm
 
 
 def test_hub_repo_id_offline_and_not_cached(regression_data, small_params, tmp_path, monkeypatch):
-    # Never touches the network: offline mode with an empty cache.
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # Never touches the network: offline mode with an empty cache. (huggingface_hub reads HF_HUB_OFFLINE and
+    # HF_HUB_CACHE when it is imported, so the constants are set here; tests/test_loading.py sets the
+    # environment variables for real, in child processes.)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
     X, y = regression_data
     with pytest.raises(AutoencoderLoadError, match="sk-swat-tests/no-such-autoencoder"):
@@ -390,7 +392,6 @@ def test_bad_parameter_values(regression_data, small_params, param, value):
     small_params[param] = value
     with pytest.raises(InvalidParameterError, match=f"The '{param}' parameter of SWATRegressor must be"):
         SWATRegressor(**small_params).fit(X, y)
-    assert issubclass(InvalidParameterError, ValueError)
 
 
 # --------------------------------------------------------------------------- fitted attributes
@@ -414,7 +415,7 @@ def test_fitted_attributes_are_consistent(fitted, regression_data):
     assert arch["n_layers"] == fitted.mlp_.depth
     assert len(arch["hidden_layer_sizes"]) == len(arch["activations"]) == arch["n_layers"]
     assert [len(a) for a in arch["activations"]] == arch["hidden_layer_sizes"]
-    assert all(0 <= n <= 7 for n in arch["hidden_layer_sizes"])
+    assert max(arch["hidden_layer_sizes"]) <= 7
     assert fitted.predict(X).shape == y.shape
 
 

@@ -7,7 +7,8 @@ import torch.nn.functional as F
 
 from sk_swat.encoding import ACTIVATIONS, LEAKY_RELU_SLOPE, mlp_to_tokens, real_entries, split_tokens, tokens_to_mlp
 from sk_swat.mlp import SparseMLP
-from sk_swat.torch_mlp import NeuronwiseActivation, candidate_activations, real_entries_tensor, token_mlp_forward
+from sk_swat.activations import NeuronwiseActivation, candidate_activations
+from sk_swat.torch_mlp import real_entries_tensor, token_mlp_forward
 
 DEPTHS = [1, 2, 3, 4]
 

@@ -3,7 +3,7 @@
 - :class:`ExampleOrder`: the order of the gallery examples.
 - :func:`write_generated_files`: writes the include files under ``docs/_generated/``
   (the table of the 54 CORNN functions, and the benchmark results when there are any),
-  so that ``benchmarks.rst`` builds whether or not ``sk-swat benchmark`` has been run.
+  so that ``benchmarks.rst`` builds whether or not ``python -m benchmarks.cornn`` has been run.
 """
 
 import csv
@@ -26,11 +26,8 @@ EXAMPLES = (
     "plot_pretrain_autoencoder.py",
 )
 
-#: Objects whose docstrings numpydoc does not validate: module constants, which are documented by
-#: ``#:`` comments rather than docstrings.
-VALIDATION_EXCLUDE = {
-    r"^sk_swat\.benchmarking\.(EXPERIMENTS|FIELDS)$",
-}
+#: Objects whose docstrings numpydoc does not validate (regular expressions of their full names).
+VALIDATION_EXCLUDE = set()
 
 
 class ExampleOrder:
@@ -182,7 +179,7 @@ def benchmark_summary(bench_dir, out_dir):
         return (
             "```{note}\n"
             f"There are no CORNN benchmark results yet (no `{_show(summary)}`). Run "
-            "`sk-swat benchmark --experiments exp1` (see above) and build the documentation again.\n"
+            "`python -m benchmarks.cornn --experiments exp1` (see above) and build the documentation again.\n"
             "```\n"
         )
     text = summary.read_text(encoding="utf-8")
@@ -197,7 +194,7 @@ def benchmark_summary(bench_dir, out_dir):
             _copy(p, out_dir / p.name)
             md += f"![{p.stem}](/{(out_dir / p.name).relative_to(DOCS).as_posix()})\n\n*{p.name}*\n\n"
     reproduction = bench_dir / "reproduction.md"
-    if reproduction.is_file():  # written by `sk-swat benchmark --compare`, copied here
+    if reproduction.is_file():  # written by `python -m benchmarks.cornn --compare`, copied here
         text = reproduction.read_text(encoding="utf-8")
         md += "\n# Reproduction check\n\n" + _markdown_for_docs(text, files, out_dir)
     return md

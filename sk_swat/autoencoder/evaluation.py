@@ -337,8 +337,8 @@ def smoothness_map(
         Inputs of the decoded MLPs.
     base : {"encode", "normal"}, default="encode"
         ``"encode"``: ``z`` is the code of a random depth-``depth`` MLP drawn
-        as in pretraining, i.e. the kind of point a search starts from
-        (``SWATRegressor(init="encode")``, the default). ``"normal"``: ``z``
+        as in pretraining, i.e. the kind of point a search with
+        ``SWATRegressor(init="encode")`` starts from. ``"normal"``: ``z``
         is drawn from N(0, I), as in the paper.
     hard : bool, default=True
         Run the decoded MLPs with hard masks and arg-max activations (what a
@@ -552,10 +552,10 @@ def write_fidelity_report(
     ...     sorted(p.name for p in paths.values())
     ['fidelity.csv', 'fidelity.md', 'smoothness.png']
     """
-    from ..plotting import _require_matplotlib, plot_latent_smoothness
+    from ..plotting import require_matplotlib, plot_latent_smoothness
     from .loading import load_autoencoder
 
-    _require_matplotlib("write_fidelity_report (for smoothness.png)")
+    require_matplotlib("write_fidelity_report (for smoothness.png)")
     from matplotlib.figure import Figure
 
     n_points, grid, radius = 1000, 21, 3.0

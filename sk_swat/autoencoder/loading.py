@@ -1,22 +1,21 @@
 """``load_autoencoder``: the frozen MLP autoencoder from the bundled default, a directory or the Hub.
 
-Weights are read from safetensors files only: a pickled checkpoint
-(``pytorch_model.bin`` and the like) is refused, never unpickled. Hub downloads
-go through :func:`huggingface_hub.hf_hub_download` into the usual cache (or
-``cache_dir``), so ``HF_ENDPOINT``, ``HF_HOME``/``HF_HUB_CACHE`` and
-``HF_HUB_OFFLINE`` work as everywhere else in the Hugging Face stack.
+The libraries do the work: :func:`huggingface_hub.snapshot_download` fetches a Hub repository at one
+commit into the usual cache (``HF_ENDPOINT``, ``HF_HOME``/``HF_HUB_CACHE``, ``HF_HUB_OFFLINE``, revisions,
+retries, partial downloads), and ``SWATAutoencoder.from_pretrained`` reads the directory. What is left here
+is what they do not do: the bundled default, the layout check (an sk-swat ``config.json`` and a
+``model.safetensors`` that fits it; a pickled checkpoint is refused, never opened), and one
+:class:`AutoencoderLoadError` per failure that says what to do.
 """
 
 import contextlib
-import hashlib
 import importlib
-import json
 import os
-import re
 from pathlib import Path
 
 import torch
 
+from .._device import resolve_device
 from .configuration import SWATAutoencoderConfig
 from .modeling import SWATAutoencoder
 
@@ -27,18 +26,12 @@ BUNDLED_DIR = Path(__file__).parent / "pretrained"
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-# Checkpoints in pickle-based formats: named in error messages, never opened.
-_PICKLED_WEIGHTS = (
-    "pytorch_model.bin",
-    "pytorch_model.bin.index.json",
-    "model.bin",
-    "model.pt",
-    "model.pth",
-    "model.ckpt",
+# Checkpoints in pickle-based formats: named in error messages, never downloaded or opened.
+_PICKLED_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.bin", "model.pt", "model.pth")
+_SAVE_HINT = (
+    "Save the model with model.save_pretrained(directory) or model.push_to_hub(repo_id), which write "
+    "config.json and model.safetensors."
 )
-_COMMIT_HASH = re.compile(r"[0-9a-f]{40}")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_TRUE = {"1", "ON", "YES", "TRUE"}
 
 
 class AutoencoderLoadError(ValueError, OSError):
@@ -68,7 +61,7 @@ def load_autoencoder(
     *,
     device=None,
     cache_dir=None,
-    local_files_only=None,
+    local_files_only=False,
     token=None,
 ):
     """Load a pretrained :class:`~sk_swat.autoencoder.SWATAutoencoder`, frozen.
@@ -86,22 +79,23 @@ def load_autoencoder(
           ``model.save_pretrained(directory)``. A directory wins over a Hub
           repo id of the same name.
         - a Hugging Face Hub repo id ``"owner/name"``: ``config.json`` and
-          ``model.safetensors`` are downloaded once into the Hugging Face
-          cache (``HF_HUB_CACHE``, by default ``~/.cache/huggingface/hub``,
-          or ``cache_dir``) and read from there afterwards. The Hub address
-          comes from ``HF_ENDPOINT``; with ``HF_HUB_OFFLINE=1`` only the cache
-          is used.
+          ``model.safetensors`` of one commit are downloaded once by
+          :func:`huggingface_hub.snapshot_download` into the Hugging Face
+          cache (``HF_HUB_CACHE``, by default ``~/.cache/huggingface/hub``, or
+          ``cache_dir``) and read from there afterwards. The Hub address comes
+          from ``HF_ENDPOINT``; with ``HF_HUB_OFFLINE=1`` only the cache is
+          used, and when the Hub cannot be reached a cached copy is used.
     revision : str, default=None
         Branch, tag or commit hash of a Hub repo (None: ``"main"``). Only for
-        Hub repo ids. Both files are taken from the same commit.
+        Hub repo ids.
     device : str or torch.device, default=None
         Device to put the model on: None for the CPU, ``"auto"`` for CUDA when
-        available (else the CPU), or anything :class:`torch.device` accepts.
+        available (else the CPU), or ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
     cache_dir : str or path-like, default=None
         Hugging Face cache directory for Hub downloads (None: the usual one).
-    local_files_only : bool, default=None
-        For Hub repo ids: use only the cache, never the network. None means
-        False unless offline mode (``HF_HUB_OFFLINE``) is on.
+    local_files_only : bool, default=False
+        For Hub repo ids: use only the cache, never the network (as does
+        ``HF_HUB_OFFLINE=1``).
     token : str or bool, default=None
         Hugging Face token for private or gated repos (None: the token of
         ``HF_TOKEN`` or ``hf auth login``, if any; False: none).
@@ -122,14 +116,13 @@ def load_autoencoder(
         no bundled weights; a path that does not exist and is not a repo id; a
         directory or repo without ``config.json`` or without
         ``model.safetensors`` (a pickled ``pytorch_model.bin`` is refused); an
-        unknown repo or revision; a Hub that cannot be reached, or offline mode
-        (or ``local_files_only``) with the files not in the cache; a failed
-        download (nothing partial is kept in the cache); a corrupt weight file
-        (a corrupt copy in the cache is removed so that the next call
-        downloads it afresh); a config of another ``model_type`` or of another
-        token layout (see
+        unknown repo or revision; a gated repo; a Hub that cannot be reached,
+        or offline mode (or ``local_files_only``) with the files not in the
+        cache; a failed download; a config that is not valid JSON, of another
+        ``model_type`` or of another token layout (see
         :meth:`~sk_swat.autoencoder.SWATAutoencoderConfig.check_compatible`);
-        weights that do not fit the config; a device that cannot be used.
+        a weight file that is not readable safetensors, does not fit the
+        config or holds NaN; a device that cannot be used.
 
     See Also
     --------
@@ -159,37 +152,36 @@ def load_autoencoder(
     sk_swat.autoencoder.loading.AutoencoderLoadError: 'no/such/directory' is neither an existing local directory ...
     """
     _check_types(name_or_path, revision, device, cache_dir, local_files_only, token)
-    torch_device = _resolve_device(device)
+    try:
+        torch_device = resolve_device("cpu" if device is None else device)
+    except ValueError as err:
+        raise AutoencoderLoadError(str(err)) from err
 
+    hub_repo = None
     if name_or_path is None:
-        if revision is not None:
-            raise AutoencoderLoadError(
-                f"revision={revision!r} was given for the bundled autoencoder; a revision applies only to a "
-                "Hugging Face Hub repo id. Pass revision=None, or a repo id as name_or_path."
-            )
-        directory = BUNDLED_DIR
-        if not (directory / WEIGHTS_NAME).is_file() or not (directory / CONFIG_NAME).is_file():
+        _refuse_revision(revision, "the bundled autoencoder")
+        if not (BUNDLED_DIR / CONFIG_NAME).is_file() or not (BUNDLED_DIR / WEIGHTS_NAME).is_file():
             raise AutoencoderLoadError(
                 f"This installation of sk-swat has no bundled autoencoder weights (expected "
-                f"{directory / CONFIG_NAME} and {directory / WEIGHTS_NAME}). Reinstall an sk-swat release "
+                f"{BUNDLED_DIR / CONFIG_NAME} and {BUNDLED_DIR / WEIGHTS_NAME}). Reinstall an sk-swat release "
                 "that ships them, pass a local directory or a Hugging Face Hub repo id ('owner/name') to "
                 "load_autoencoder, or pretrain one with `sk-swat pretrain`."
             )
-        return _load_directory(directory, "the bundled autoencoder", torch_device)
-
-    kind, where = _resolve_source(name_or_path)
-    if kind == "local":
-        if revision is not None:
+        directory, source = BUNDLED_DIR, "the bundled autoencoder"
+    elif (directory := _local_path(name_or_path)) is not None:
+        source = f"the directory {str(directory)!r}"
+        _refuse_revision(revision, source)
+        if not directory.is_dir():
+            what = "does not exist" if not directory.exists() else "is a file, not a directory"
             raise AutoencoderLoadError(
-                f"revision={revision!r} was given for the local directory {str(where)!r}; a revision applies "
-                "only to a Hugging Face Hub repo id. Pass revision=None to load the directory."
+                f"{str(directory)!r} {what}. Pass the directory that holds config.json and model.safetensors "
+                "(written by model.save_pretrained(directory))."
             )
-        _check_local_directory(where)
-        return _load_directory(where, f"the directory {str(where)!r}", torch_device)
-
-    snapshot, commit = _download(where, revision, cache_dir, local_files_only, token)
-    source = f"the Hub repository {where!r} (revision {revision or 'main'!r}, commit {commit})"
-    return _load_directory(snapshot, source, torch_device, evict_corrupt=True)
+    else:
+        hub_repo = name_or_path
+        directory = _download(hub_repo, revision, cache_dir, local_files_only, token)
+        source = f"the Hub repository {hub_repo!r} (revision {revision or 'main'!r}, commit {directory.name})"
+    return _load_directory(directory, source, torch_device, hub_repo)
 
 
 # --------------------------------------------------------------------------- arguments
@@ -204,228 +196,125 @@ def _check_types(name_or_path, revision, device, cache_dir, local_files_only, to
     check(revision, "revision", str, "None or a str (branch, tag or commit hash)")
     check(device, "device", (str, torch.device), "None, a str such as 'cpu', 'cuda' or 'auto', or a torch.device")
     check(cache_dir, "cache_dir", (str, os.PathLike), "None or a directory (str or path-like)")
-    check(local_files_only, "local_files_only", bool, "None or a bool")
+    check(local_files_only, "local_files_only", bool, "a bool")
     check(token, "token", (str, bool), "None, a str or a bool")
 
 
-def _resolve_device(device):
-    if device is None:
-        return torch.device("cpu")
-    if isinstance(device, str) and device.strip().lower() == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        torch_device = torch.device(device)
-    except (RuntimeError, ValueError) as err:
+def _refuse_revision(revision, source):
+    if revision is not None:
         raise AutoencoderLoadError(
-            f"device={device!r} is not a device torch knows ({err}). Use None or 'cpu', 'cuda', 'cuda:0', "
-            "'auto', or a torch.device."
-        ) from err
-    if torch_device.type == "cuda" and not torch.cuda.is_available():
-        raise AutoencoderLoadError(
-            f"device={device!r} was asked for, but CUDA is not available on this machine. Use device='cpu', "
-            "or device='auto' to take a GPU only when there is one."
+            f"revision={revision!r} was given for {source}; a revision applies only to a Hugging Face Hub "
+            "repo id. Pass revision=None, or a repo id as name_or_path."
         )
-    return torch_device
 
 
-def _resolve_source(name_or_path):
-    """Return ``("local", Path)`` or ``("hub", repo_id)``."""
+def _local_path(name_or_path):
+    """The local path that ``name_or_path`` names, or None for a Hub repo id."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
     if isinstance(name_or_path, os.PathLike):
-        return "local", Path(name_or_path).expanduser()
-    text = name_or_path
-    if not text.strip():
+        return Path(name_or_path).expanduser()
+    if not name_or_path.strip():
         raise AutoencoderLoadError(
             "name_or_path is an empty string. Pass None for the bundled autoencoder, a local directory, "
             "or a Hugging Face Hub repo id ('owner/name')."
         )
-    path = Path(text).expanduser()
+    path = Path(name_or_path).expanduser()
     if path.exists():
-        return "local", path
-    if _is_repo_id(text):
-        return "hub", text
+        return path
+    # validate_repo_id also takes a bare 'name'; sk-swat asks for 'owner/name' so that a mistyped
+    # relative path is not sent to the Hub.
+    with contextlib.suppress(HFValidationError):
+        if name_or_path.count("/") == 1 and not name_or_path.startswith((".", "~", "/")):
+            validate_repo_id(name_or_path)
+            return None
     raise AutoencoderLoadError(
-        f"{text!r} is neither an existing local directory nor a Hugging Face Hub repo id of the form "
-        "'owner/name'. Pass the directory that holds config.json and model.safetensors (check the path "
+        f"{name_or_path!r} is neither an existing local directory nor a Hugging Face Hub repo id of the "
+        "form 'owner/name'. Pass the directory that holds config.json and model.safetensors (check the path "
         "and the working directory), a Hub repo id, or None for the bundled autoencoder."
     )
-
-
-def _is_repo_id(text):
-    from huggingface_hub.utils import HFValidationError, validate_repo_id
-
-    if text.count("/") != 1 or text.startswith((".", "/", "~")):
-        return False
-    try:
-        validate_repo_id(text)
-    except HFValidationError:
-        return False
-    return True
-
-
-def _check_local_directory(path):
-    if not path.exists():
-        raise AutoencoderLoadError(
-            f"The directory {str(path)!r} does not exist. Pass the directory that holds config.json and "
-            "model.safetensors (written by model.save_pretrained(directory))."
-        )
-    if not path.is_dir():
-        raise AutoencoderLoadError(
-            f"{str(path)!r} is a file, not a directory. Pass the directory that holds config.json and "
-            "model.safetensors (written by model.save_pretrained(directory))."
-        )
-    if not (path / CONFIG_NAME).is_file():
-        raise AutoencoderLoadError(
-            f"The directory {str(path)!r} has no {CONFIG_NAME}, so it is not a saved autoencoder. Pass the "
-            "directory written by model.save_pretrained(directory)."
-        )
-    if not (path / WEIGHTS_NAME).is_file():
-        raise AutoencoderLoadError(
-            f"The directory {str(path)!r} has no {WEIGHTS_NAME}{_pickled_note(path)}. sk-swat reads weights "
-            "only from safetensors files and never unpickles a checkpoint. Save the model with "
-            "model.save_pretrained(directory), which writes model.safetensors."
-        )
-
-
-def _pickled_note(path):
-    found = [name for name in _PICKLED_WEIGHTS if (path / name).exists()]
-    return f" (only the pickled {', '.join(found)}, which is refused)" if found else ""
 
 
 # --------------------------------------------------------------------------- Hub
 
 
-def _offline_mode():
-    from huggingface_hub import constants
-
-    # The constant is read when huggingface_hub is imported; the environment is read now as well, so
-    # that setting HF_HUB_OFFLINE=1 after the import is honoured too.
-    env = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or ""
-    return bool(constants.is_offline_mode()) or env.strip().upper() in _TRUE
-
-
 def _download(repo_id, revision, cache_dir, local_files_only, token):
-    """Download (or find in the cache) config.json and model.safetensors of one commit.
-
-    Returns the snapshot directory and its commit hash.
-    """
-    from huggingface_hub import constants, hf_hub_download
+    """The cache's snapshot directory of config.json and model.safetensors of one commit of ``repo_id``."""
+    from huggingface_hub import snapshot_download
 
     from .. import __version__
 
-    offline = _offline_mode()
-    context = {
-        "repo_id": repo_id,
-        "revision": revision or "main",
-        "cache": str(cache_dir if cache_dir is not None else constants.HF_HUB_CACHE),
-        "endpoint": constants.ENDPOINT,
-        "offline": offline,
-        "local_files_only": bool(local_files_only),
-    }
-    kwargs = {
-        "repo_type": "model",
-        "cache_dir": cache_dir,
-        "local_files_only": offline or bool(local_files_only),
-        "token": token,
-        "library_name": "sk-swat",
-        "library_version": __version__,
-    }
     try:
-        config_file = hf_hub_download(repo_id, CONFIG_NAME, revision=revision, **kwargs)
+        return Path(
+            snapshot_download(
+                repo_id,
+                revision=revision,
+                cache_dir=cache_dir,
+                local_files_only=local_files_only,
+                token=token,
+                allow_patterns=[CONFIG_NAME, WEIGHTS_NAME],
+                library_name="sk-swat",
+                library_version=__version__,
+            )
+        )
     except Exception as err:
-        raise _hub_error(err, CONFIG_NAME, context) from err
-    snapshot = Path(config_file).parent
-    # Take the weights from the very commit the config came from, even if the branch moves meanwhile.
-    commit = snapshot.name if _COMMIT_HASH.fullmatch(snapshot.name) else revision
-    try:
-        weights_file = hf_hub_download(repo_id, WEIGHTS_NAME, revision=commit, **kwargs)
-    except Exception as err:
-        raise _hub_error(err, WEIGHTS_NAME, context) from err
-    _verify_cached_checksum(Path(weights_file), context)
-    return Path(weights_file).parent, commit
+        message = _hub_message(err, repo_id, revision or "main", cache_dir, local_files_only)
+        raise AutoencoderLoadError(message) from err
 
 
-def _hub_error(err, filename, ctx):
-    """Translate an exception of ``hf_hub_download`` into one clear ``AutoencoderLoadError``."""
-    from huggingface_hub.errors import (
-        EntryNotFoundError,
+def _hub_message(err, repo, revision, cache_dir, local_files_only):
+    """One message per kind of failure of ``snapshot_download``, saying what to do."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import (
         GatedRepoError,
         HfHubHTTPError,
-        HFValidationError,
         LocalEntryNotFoundError,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
 
-    repo, rev, endpoint, cache = ctx["repo_id"], ctx["revision"], ctx["endpoint"], ctx["cache"]
-    what = f"{filename} of the Hugging Face Hub repository {repo!r} (revision {rev!r})"
+    endpoint, cache = constants.ENDPOINT, cache_dir or constants.HF_HUB_CACHE
+    what = f"the Hub repository {repo!r} (revision {revision!r})"
     if isinstance(err, GatedRepoError):
-        msg = (
+        return (
             f"The Hub repository {repo!r} at {endpoint} is gated. Accept its conditions on its page, then pass "
             "token=... (or log in with `hf auth login`)."
         )
-    elif isinstance(err, RepositoryNotFoundError):
-        msg = (
+    if isinstance(err, RepositoryNotFoundError):
+        return (
             f"There is no Hub repository {repo!r} at {endpoint} (or it is private and no valid token was "
             f"given), and {repo!r} is not a local directory either. Check the repo id, pass token=... for a "
             "private repository, or pass the path of a local directory."
         )
-    elif isinstance(err, RevisionNotFoundError):
-        msg = (
-            f"The Hub repository {repo!r} at {endpoint} has no revision {rev!r}. Pass a branch, tag or commit "
-            "hash of that repository, or revision=None for 'main'."
+    if isinstance(err, RevisionNotFoundError):
+        return (
+            f"The Hub repository {repo!r} at {endpoint} has no revision {revision!r}. Pass a branch, tag or "
+            "commit hash of that repository, or revision=None for 'main'."
         )
-    elif isinstance(err, EntryNotFoundError) and not isinstance(err, LocalEntryNotFoundError):
-        if filename == WEIGHTS_NAME:
-            msg = (
-                f"The Hub repository {repo!r} (revision {rev!r}) has no {WEIGHTS_NAME}. sk-swat reads weights "
-                "only from safetensors files and never unpickles a downloaded checkpoint such as "
-                "pytorch_model.bin. Use a repository or revision that has model.safetensors (model.save_pretrained "
-                "and model.push_to_hub write it)."
-            )
+    if isinstance(err, LocalEntryNotFoundError):
+        if local_files_only:
+            why = "local_files_only=True. Pass local_files_only=False to download it"
+        elif constants.HF_HUB_OFFLINE:
+            why = "offline mode is on (HF_HUB_OFFLINE=1). Set HF_HUB_OFFLINE=0 to download it"
         else:
-            msg = (
-                f"The Hub repository {repo!r} (revision {rev!r}) has no {CONFIG_NAME}, so it is not a saved "
-                "sk-swat autoencoder. Check the repo id and revision."
+            cause = err.__cause__ or err
+            why = (
+                f"the Hub at {endpoint} could not be reached ({type(cause).__name__}: {_first_line(cause)}). "
+                "Check the network connection, proxy and HF_ENDPOINT and try again"
             )
-    elif isinstance(err, LocalEntryNotFoundError):
-        if ctx["offline"]:
-            msg = (
-                f"{what} is not in the Hugging Face cache at {cache}, and offline mode is on "
-                "(HF_HUB_OFFLINE=1). Set HF_HUB_OFFLINE=0 or download it once with network, or pass a local "
-                "directory."
-            )
-        elif ctx["local_files_only"]:
-            msg = (
-                f"{what} is not in the Hugging Face cache at {cache}, and local_files_only=True. Pass "
-                "local_files_only=False or download it once with network, or pass a local directory."
-            )
-        else:
-            cause = _root_cause(err)
-            msg = (
-                f"Could not reach the Hugging Face Hub at {endpoint} to download {what} "
-                f"({type(cause).__name__}: {cause}), and it is not in the cache at {cache}. Check the network "
-                "connection, proxy and HF_ENDPOINT and try again, or pass a local directory."
-            )
-    elif isinstance(err, HfHubHTTPError):
-        status = getattr(getattr(err, "response", None), "status_code", "error")
-        msg = (
-            f"The Hub at {endpoint} answered HTTP {status} when asked for {what} ({_first_line(err)}). "
-            "Try again later, or check HF_ENDPOINT and the token."
+        return (
+            f"{_capital(what)} is not (or not completely) in the Hugging Face cache at {cache}, and {why}, or "
+            "pass a local directory."
         )
-    elif isinstance(err, HFValidationError):
-        msg = f"Cannot ask the Hub for {what}: {err}. Check the repo id and the revision."
-    else:
-        msg = (
-            f"Downloading {what} from {endpoint} failed ({type(err).__name__}: {_first_line(err)}). Nothing "
-            f"partial was kept in the cache at {cache}; try again, or pass a local directory."
+    if isinstance(err, HfHubHTTPError) and err.response is not None:
+        return (
+            f"The Hub at {endpoint} answered HTTP {err.response.status_code} when asked for {what} "
+            f"({_first_line(err)}). Try again later, or check HF_ENDPOINT and the token."
         )
-    return AutoencoderLoadError(msg)
-
-
-def _root_cause(err):
-    while err.__cause__ is not None:
-        err = err.__cause__
-    return err
+    return (
+        f"Downloading {what} from {endpoint} failed ({type(err).__name__}: {_first_line(err)}). Try again, or "
+        "pass a local directory."
+    )
 
 
 def _first_line(err):
@@ -433,84 +322,53 @@ def _first_line(err):
     return text.splitlines()[0].rstrip(".") if text else type(err).__name__
 
 
-def _verify_cached_checksum(pointer, ctx):
-    """Check a cached LFS file against its sha256 (the name of its blob) before trusting it."""
-    blob = Path(os.path.realpath(pointer))
-    if not _SHA256.fullmatch(blob.name):
-        return  # not an LFS blob, or a cache without symlinks: nothing to compare with
-    digest = hashlib.sha256()
-    with open(blob, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != blob.name:
-        _evict(pointer)
-        raise AutoencoderLoadError(
-            f"The cached {pointer.name} of the Hub repository {ctx['repo_id']!r} (revision {ctx['revision']!r}) "
-            f"is damaged: its sha256 is {digest.hexdigest()}, not {blob.name}. The damaged copy was removed "
-            f"from the cache at {ctx['cache']}; load it again with network to download it afresh."
-        )
-
-
-def _evict(pointer):
-    """Remove a cached snapshot file and its blob (best effort), so that the next load downloads it again."""
-    blob = Path(os.path.realpath(pointer))
-    for path in (pointer, blob):
-        with contextlib.suppress(OSError):
-            # Only ever touch files inside the cache's `snapshots`/`blobs` folders of this repository.
-            if path.parent.name == "blobs" or "snapshots" in path.parts:
-                path.unlink()
-
-
 # --------------------------------------------------------------------------- loading
 
 
-def _load_directory(directory, source, device, *, evict_corrupt=False):
-    """Read config.json and model.safetensors of ``directory`` into a frozen model on ``device``."""
+def _load_directory(directory, source, device, hub_repo=None):
+    """Check the layout of ``directory`` and read it into a frozen float32 model on ``device``."""
+    from safetensors import SafetensorError
+
     config = _read_config(directory, source)
-    weights = directory / WEIGHTS_NAME
+    if not (directory / WEIGHTS_NAME).is_file():
+        pickled = [name for name in _PICKLED_WEIGHTS if (directory / name).exists()]
+        note = f" (only the pickled {', '.join(pickled)}, which is refused)" if pickled else ""
+        raise AutoencoderLoadError(
+            f"{_capital(source)} has no {WEIGHTS_NAME}{note}. sk-swat reads weights only from safetensors "
+            f"files and never unpickles a checkpoint such as pytorch_model.bin. {_SAVE_HINT}"
+        )
     try:
-        _check_safetensors(weights)
-    except Exception as err:
-        removed = ""
-        if evict_corrupt:
-            _evict(weights)
-            removed = (
-                " The copy in the Hugging Face cache was removed, so the next load downloads it afresh; if the "
-                "repository's file itself is broken, ask its owner to upload it again."
+        with no_weight_loading_bar():
+            model, info = SWATAutoencoder.from_pretrained(
+                directory, config=config, local_files_only=True, use_safetensors=True, output_loading_info=True
+            )
+    except SafetensorError as err:
+        if hub_repo is None:
+            what_to_do = f"Write it again: {_SAVE_HINT[0].lower()}{_SAVE_HINT[1:]}"
+        else:
+            what_to_do = (
+                f"Check the cached copy with `hf cache verify {hub_repo}`, remove it with `hf cache rm "
+                f"model/{hub_repo}` and load again; if the file on the Hub is broken itself, ask the owner of "
+                "the repository to upload it again."
             )
         raise AutoencoderLoadError(
-            f"The weight file of {source} ({weights}) is not a readable safetensors file: "
-            f"{_first_line(err)}.{removed} Write it again with model.save_pretrained(directory)."
+            f"The weight file {directory / WEIGHTS_NAME} of {source} is not a readable safetensors file "
+            f"({_first_line(err)}). {what_to_do}"
         ) from err
-
-    try:
-        with _no_weight_loading_bar():
-            model, info = SWATAutoencoder.from_pretrained(
-                directory,
-                config=config,
-                local_files_only=True,
-                use_safetensors=True,
-                output_loading_info=True,
-            )
     except Exception as err:
         raise AutoencoderLoadError(
             f"Could not load the weights of {source} into a SWATAutoencoder with its config.json "
-            f"({type(err).__name__}: {_first_line(err)}). The weight file does not fit the configuration: "
-            "write the directory again with model.save_pretrained(directory)."
+            f"({type(err).__name__}: {_first_line(err)}). The weight file does not fit the configuration. "
+            f"{_SAVE_HINT}"
         ) from err
     problems = [
-        f"{label}: {_some(info.get(key))}"
-        for key, label in (
-            ("missing_keys", "missing"),
-            ("unexpected_keys", "unexpected"),
-            ("mismatched_keys", "of another shape"),
-        )
+        f"{label}: {_some(info[key])}"
+        for key, label in (("missing_keys", "missing"), ("unexpected_keys", "unexpected"))
         if info.get(key)
     ]
     if problems:
         raise AutoencoderLoadError(
-            f"The weights of {source} do not fit its config.json ({'; '.join(problems)}). Write the directory "
-            "again with model.save_pretrained(directory) from a complete model."
+            f"The weights of {source} do not fit its config.json ({'; '.join(problems)}). {_SAVE_HINT}"
         )
     bad = [name for name, p in model.named_parameters() if not torch.isfinite(p).all()]
     if bad:
@@ -518,27 +376,21 @@ def _load_directory(directory, source, device, *, evict_corrupt=False):
             f"The weights of {source} contain NaN or infinite values ({_some(bad)}); the file is corrupt or "
             "was saved from a diverged training run. Use another checkpoint."
         )
-
-    model.eval()
-    model.requires_grad_(False)
-    try:
-        return model.to(device=device, dtype=torch.float32)
-    except (RuntimeError, AssertionError) as err:
-        raise AutoencoderLoadError(
-            f"Could not move the autoencoder of {source} to device {str(device)!r} ({_first_line(err)}). "
-            "Use device='cpu' or device='auto'."
-        ) from err
+    return model.eval().requires_grad_(False).to(device=device, dtype=torch.float32)
 
 
 def _read_config(directory, source):
-    path = directory / CONFIG_NAME
-    try:
-        with open(path, encoding="utf-8") as f:
-            raw = json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    if not (directory / CONFIG_NAME).is_file():
         raise AutoencoderLoadError(
-            f"The {CONFIG_NAME} of {source} ({path}) cannot be read as JSON ({err}). Write the directory again "
-            "with model.save_pretrained(directory)."
+            f"{_capital(source)} has no {CONFIG_NAME}, so it is not a saved sk-swat autoencoder. Check the "
+            f"name or path and the revision. {_SAVE_HINT}"
+        )
+    try:
+        raw, _ = SWATAutoencoderConfig.get_config_dict(directory, local_files_only=True)
+    except Exception as err:
+        raise AutoencoderLoadError(
+            f"The {CONFIG_NAME} of {source} ({directory / CONFIG_NAME}) cannot be read as JSON "
+            f"({_first_line(err)}). {_SAVE_HINT}"
         ) from err
     model_type = raw.get("model_type") if isinstance(raw, dict) else None
     if model_type != SWATAutoencoderConfig.model_type:
@@ -548,26 +400,15 @@ def _read_config(directory, source):
             "saved by sk-swat (SWATAutoencoder.save_pretrained)."
         )
     try:
-        config = SWATAutoencoderConfig.from_pretrained(directory, local_files_only=True)
-    except Exception as err:
-        raise AutoencoderLoadError(
-            f"The {CONFIG_NAME} of {source} is not a valid SWATAutoencoderConfig ({type(err).__name__}: "
-            f"{_first_line(err)}). Write the directory again with model.save_pretrained(directory)."
-        ) from err
-    try:
+        config = SWATAutoencoderConfig.from_dict(raw)
         config.check_compatible()
-    except ValueError as err:
-        raise AutoencoderLoadError(f"Cannot use {source}: {err}") from err
+    except Exception as err:
+        raise AutoencoderLoadError(f"Cannot use the {CONFIG_NAME} of {source}: {err}") from err
     return config
 
 
-def _check_safetensors(path):
-    """Open the safetensors header (raises on a corrupt or truncated file) without reading any tensor."""
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="pt") as f:
-        for key in f.keys():
-            f.get_slice(key).get_shape()
+def _capital(text):
+    return text[:1].upper() + text[1:]
 
 
 def _some(names, limit=5):
@@ -577,7 +418,7 @@ def _some(names, limit=5):
 
 
 @contextlib.contextmanager
-def _no_weight_loading_bar():
+def no_weight_loading_bar():
     """Silence transformers' "Loading weights" bar (sk-swat is silent by default), then restore the settings."""
     try:
         # The module, not the `tqdm` class that `huggingface_hub.utils` exports under the same name.

@@ -224,12 +224,12 @@ def _atomic_torch_save(obj, path):
 
 
 def _atomic_save_pretrained(model, directory):
-    from .loading import _no_weight_loading_bar
+    from .loading import no_weight_loading_bar
 
     directory = Path(directory)
     tmp, old = directory.with_name(directory.name + ".tmp"), directory.with_name(directory.name + ".old")
     shutil.rmtree(tmp, ignore_errors=True)
-    with _no_weight_loading_bar():  # transformers' "Writing model shards" bar, at every checkpoint
+    with no_weight_loading_bar():  # transformers' "Writing model shards" bar, at every checkpoint
         model.save_pretrained(tmp)
     if directory.exists():
         os.replace(directory, old)

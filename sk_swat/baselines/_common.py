@@ -8,16 +8,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._device import resolve_device  # noqa: F401  (re-exported for the baselines)
-from ..encoding import ACTIVATIONS, LEAKY_RELU_SLOPE
+from ..activations import ACTIVATIONS, LEAKY_RELU_SLOPE, NeuronwiseActivation, torch_activation_module
 from ..mlp import SparseMLP
-from ..torch_mlp import NeuronwiseActivation
-
-#: torch modules of the fixed activations, in ACTIVATIONS order.
-_FIXED_ACTIVATIONS = {
-    "sigmoid": torch.nn.Sigmoid,
-    "tanh": torch.nn.Tanh,
-    "leaky_relu": lambda: torch.nn.LeakyReLU(LEAKY_RELU_SLOPE),
-}
 
 
 def draw_seed(random_state):
@@ -62,14 +54,14 @@ def build_sequential(n_inputs, widths, activations):
     """``torch.nn.Sequential`` of Linear layers with PyTorch's default init.
 
     ``activations`` is one name (the same fixed activation everywhere) or a
-    list of per-layer code vectors (:class:`~sk_swat.torch_mlp.NeuronwiseActivation`).
+    list of per-layer code vectors (:class:`~sk_swat.activations.NeuronwiseActivation`).
     """
     layers = []
     fan_in = n_inputs
     for j, width in enumerate(widths):
         layers.append(torch.nn.Linear(fan_in, width))
         if isinstance(activations, str):
-            layers.append(_FIXED_ACTIVATIONS[activations]())
+            layers.append(torch_activation_module(activations))
         else:
             layers.append(NeuronwiseActivation(np.asarray(activations[j], dtype=np.int64)))
         fan_in = width

@@ -28,7 +28,8 @@ import math
 import numpy as np
 import torch
 
-from ..mlp import _ACTIVATION_FUNCTIONS, SparseMLP
+from ..activations import NUMPY_ACTIVATIONS
+from ..mlp import SparseMLP
 from ._common import as_tensors, resolve_device, sequential_to_mlp, torch_seeded, train_full_batch
 
 __all__ = ["admm_prune", "admm_prune_mlp", "simplify_mlp"]
@@ -191,7 +192,7 @@ def simplify_mlp(mlp):
                 if weights[j + 1][h].any() and weights[j][:, h].any():
                     continue
                 if weights[j + 1][h].any():  # constant neuron: fold it into the next biases
-                    constant = _ACTIVATION_FUNCTIONS[codes[j][h]](np.array(biases[j][h]))
+                    constant = NUMPY_ACTIVATIONS[codes[j][h]](np.array(biases[j][h]))
                     biases[j + 1] += constant * weights[j + 1][h]
                 masks[j][h] = False
                 weights[j][:, h] = 0.0

@@ -9,8 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from ..encoding import N_ACTIVATIONS
-from ..torch_mlp import candidate_activations
+from ..activations import N_ACTIVATIONS, candidate_activations
 from ._common import (
     as_tensors,
     build_sequential,

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ..encoding import ACTIVATIONS
+from ..activations import ACTIVATIONS
 from ._common import (
     as_tensors,
     build_sequential,

@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ..encoding import ACTIVATIONS
+from ..activations import ACTIVATIONS
 from ..mlp import SparseMLP
 from ..search import prune_to_tolerance, refine
 from ._common import SparseMLPPredictMixin, resolve_device

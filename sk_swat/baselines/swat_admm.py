@@ -11,25 +11,27 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.base import _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from .._regressor import ScaledMLPPredictMixin, SWATRegressor
+# A meta-estimator of SWATRegressor: it sits above the estimator, as sklearn's ensembles sit above
+# their base estimators, and shares its scaling through ScaledMLPRegressor.
+from .._regressor import SWATRegressor
+from .._scaling import ScaledMLPRegressor
 from .admm import admm_prune_mlp
 
 __all__ = ["SWATADMMRegressor"]
 
 
-class SWATADMMRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
+class SWATADMMRegressor(ScaledMLPRegressor):
     """Autoencoder search without sparsity penalty, followed by ADMM pruning.
 
     The "Autoencoder with ADMM" baseline of SWAT-NN (Section IV, Exp. 3).
     ``fit`` clones and fits ``estimator`` (a :class:`~sk_swat.SWATRegressor`),
     then scales ``X`` and ``y`` to [-1, 1] exactly as ``SWATRegressor`` does
-    (one :class:`~sklearn.preprocessing.MinMaxScaler` per side, fitted on the
-    rows of positive weight) and prunes the found network on that scale with
+    (the two share that step: one :class:`~sklearn.preprocessing.MinMaxScaler`
+    per side, fitted on the rows of positive weight) and prunes the found network on that scale with
     :func:`~sk_swat.baselines.admm_prune_mlp`: ``admm_iter`` full-batch Adam
     steps of ADMM W-steps (Z/U update every ``update_every`` steps), then
     ``admm_retrain_iter`` steps under the fixed mask. ``predict`` runs the
@@ -163,14 +165,8 @@ class SWATADMMRegressor(ScaledMLPPredictMixin, RegressorMixin, BaseEstimator):
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         search.fit(X, y, sample_weight=sample_weight)
 
-        # The scaling SWATRegressor.fit applies: rows of weight zero dropped, then X per feature and y
-        # mapped to [-1, 1]. The unpruned network was trained on exactly these values.
-        positive = sample_weight > 0
-        X, y, sample_weight = X[positive], y[positive], sample_weight[positive]
-        self._x_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(X)
-        self._y_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(y.reshape(-1, 1))
-        Xs = self._x_scaler.transform(X)
-        ys = self._y_scaler.transform(y.reshape(-1, 1))[:, 0]
+        # The scaling SWATRegressor.fit applied: the unpruned network was trained on these values.
+        Xs, ys, sample_weight = self._fit_scaling(X, y, sample_weight)
 
         self.mlp_ = admm_prune_mlp(
             search.mlp_,

@@ -1,7 +1,7 @@
-"""Tests for sk_swat.benchmarking (the CORNN harness) and SWATADMMRegressor (the Exp. 3 baseline).
+"""Tests for the CORNN harness (benchmarks.cornn).
 
 Every harness run here is a ``quick=True`` run (a handful of iterations per fit) on one or two
-functions and one depth; the real runs live in ``benchmarks/cornn.py`` and write docs/benchmarks/.
+functions and one depth; the real runs are ``python -m benchmarks.cornn`` and write docs/benchmarks/.
 """
 
 import csv
@@ -10,16 +10,16 @@ import struct
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_swat import SWATRegressor, load_cornn
-from sk_swat import benchmarking as bm
-from sk_swat._provenance import PROVENANCE_FIELDS, read_runs, record_run
-from sk_swat.benchmark_comparison import compare_results
+from benchmarks.cornn import cli, experiments, report, runner
+from benchmarks.cornn.compare import compare_results
+from benchmarks.cornn.provenance import PROVENANCE_FIELDS, read_runs, record_run
+from benchmarks.cornn.results import FIELDS, read_results, row_key
+from benchmarks.cornn.runner import run_experiment
+from benchmarks.cornn.selection import best_models
+from sk_swat import SWATRegressor
 from sk_swat.baselines import DartsMLPRegressor, DenseMLPRegressor, SWATADMMRegressor
-from sk_swat.cli import main as cli_main
 
 QUICK = {"quick": True, "device": "cpu", "depths": (1,)}
 
@@ -31,15 +31,15 @@ def _rows(path):
 
 def _results(path):
     """{key: (test_mse, n_nonzero)}: what must not change between identical runs."""
-    return {bm._key(r): (r["test_mse"], r["n_nonzero"]) for r in _rows(path)}
+    return {row_key(r): (r["test_mse"], r["n_nonzero"]) for r in _rows(path)}
 
 
 @pytest.fixture(scope="module")
 def quick_dir(tmp_path_factory):
     """All four experiments, quick, depth 1, on Ackley (F1) and Xin-She Yang N.4 (F53, tuning set)."""
     out = tmp_path_factory.mktemp("quick")
-    for name in bm.EXPERIMENTS:
-        bm.run_experiment(name, functions=[1, "F53"], output_dir=out, **QUICK)
+    for name in experiments.EXPERIMENTS:
+        run_experiment(name, functions=[1, "F53"], output_dir=out, **QUICK)
     return out
 
 
@@ -47,13 +47,13 @@ def quick_dir(tmp_path_factory):
 def count_fits(monkeypatch):
     """Count the fits the harness runs (sequential backend: tasks run in this process)."""
     calls = []
-    original = bm._run_task
+    original = runner._run_task
 
     def counting(task):
         calls.append(task)
         return original(task)
 
-    monkeypatch.setattr(bm, "_run_task", counting)
+    monkeypatch.setattr(runner, "_run_task", counting)
     return calls
 
 
@@ -63,25 +63,28 @@ def count_fits(monkeypatch):
 
 
 def test_experiment_definitions():
-    sizes = {"exp1": 3 * 4, "exp2": 4 + 2 * 4 * 3, "exp3": 3 * 4, "penalty_levels": 3 * 4, "ablation": 6 * 4}
+    sizes = {
+        "exp1": 3 * 4, "exp2": 4 + 2 * 4 * 3, "exp3": 3 * 4, "penalty_levels": 3 * 4, "ablation": 6 * 4,
+        "swat_vs_dense": 4 + 4 * 3,
+    }
     for name, size in sizes.items():
-        exp = bm.get_experiment(name)
+        exp = experiments.get_experiment(name)
         assert len(exp.configurations) == size
         assert len({(c.method, c.config) for c in exp.configurations}) == size
         assert exp.reference in dict(exp.methods)
 
-    by_key = {(c.method, c.config): c.estimator for c in bm.get_experiment("exp1").configurations}
+    by_key = {(c.method, c.config): c.estimator for c in experiments.get_experiment("exp1").configurations}
     assert isinstance(by_key["swat", "depth=3"], SWATRegressor) and by_key["swat", "depth=3"].depths == (3,)
     assert by_key["swat", "depth=3"].get_params() == SWATRegressor(depths=(3,)).get_params()
     darts = by_key["darts_admm", "depth=2"]
     assert isinstance(darts, DartsMLPRegressor) and darts.n_layers == 2
     assert by_key["pruned_dense", "depth=2"].hidden_layer_sizes == (7, 7)
 
-    by_key = {(c.method, c.config): c.estimator for c in bm.get_experiment("ablation").configurations}
+    by_key = {(c.method, c.config): c.estimator for c in experiments.get_experiment("ablation").configurations}
     assert by_key["no_steps", "depth=2"].get_params() == SWATRegressor(depths=(2,), max_iter=0).get_params()
     assert by_key["swat", "depth=2"].get_params() == SWATRegressor(depths=(2,)).get_params()
 
-    by_key = {(c.method, c.config): c.estimator for c in bm.get_experiment("exp2").configurations}
+    by_key = {(c.method, c.config): c.estimator for c in experiments.get_experiment("exp2").configurations}
     search = by_key["swat_search", "depth=1"]
     assert (search.activation, search.lambda_s, search.prune_neurons) == ("search", 0.0, False)
     fixed = by_key["swat_fixed", "depth=4,activation=tanh"]
@@ -89,7 +92,7 @@ def test_experiment_definitions():
     dense = by_key["dense", "depth=2,activation=leaky_relu"]
     assert isinstance(dense, DenseMLPRegressor) and tuple(dense.hidden_layer_sizes) == (7, 7)
 
-    by_key = {(c.method, c.config): c.estimator for c in bm.get_experiment("exp3").configurations}
+    by_key = {(c.method, c.config): c.estimator for c in experiments.get_experiment("exp3").configurations}
     sparse = by_key["swat_sparse", "depth=1"]
     assert (sparse.lambda_s, sparse.prune_neurons, sparse.activation) == (1e-3, False, "search")
     admm = by_key["swat_admm", "depth=2"]
@@ -99,7 +102,7 @@ def test_experiment_definitions():
 
     levels = {
         c.method: (c.estimator.lambda_s, c.estimator.alpha, c.estimator.beta)
-        for c in bm.get_experiment("penalty_levels").configurations
+        for c in experiments.get_experiment("penalty_levels").configurations
     }
     assert levels == {
         "swat_small": (1e-5, 0.1, 1e-4), "swat_medium": (1e-4, 0.4, 1e-3), "swat_large": (1e-3, 0.4, 1e-1)
@@ -107,10 +110,10 @@ def test_experiment_definitions():
 
 
 def test_make_sets_seed_device_and_quick_settings_everywhere():
-    conf = next(c for c in bm.get_experiment("exp3").configurations if c.method == "swat_admm")
+    conf = next(c for c in experiments.get_experiment("exp3").configurations if c.method == "swat_admm")
     est = conf.make(7, device="cpu", quick=True)
     assert (est.estimator.random_state, est.estimator.device, est.estimator.max_iter) == (7, "cpu", 4)
-    assert est.admm_iter == bm.QUICK_PARAMS["admm_iter"]
+    assert est.admm_iter == experiments.QUICK_PARAMS["admm_iter"]
     real = conf.make(7, device="cpu")
     assert real.estimator.max_iter == SWATRegressor().max_iter and real.admm_iter == 3000
     assert conf.estimator.estimator.random_state is None  # the prototype is left alone
@@ -118,13 +121,13 @@ def test_make_sets_seed_device_and_quick_settings_everywhere():
 
 def test_select_and_resolve_errors():
     with pytest.raises(ValueError, match="Unknown experiment"):
-        bm.get_experiment("exp4")
+        experiments.get_experiment("exp4")
     with pytest.raises(ValueError, match="depths must lie"):
-        bm.get_experiment("exp1").select(depths=[5])
+        experiments.get_experiment("exp1").select(depths=[5])
     with pytest.raises(ValueError, match="Unknown methods"):
-        bm.get_experiment("exp1").select(methods=["nope"])
-    assert bm._resolve_functions(["F54", "53", "sphere", 53]) == ["Sphere", "Xin-She Yang N.4", "Zakharov"]
-    assert len(bm._resolve_functions(None)) == 54
+        experiments.get_experiment("exp1").select(methods=["nope"])
+    assert experiments.resolve_functions(["F54", "53", "sphere", 53]) == ["Sphere", "Xin-She Yang N.4", "Zakharov"]
+    assert len(experiments.resolve_functions(None)) == 54
 
 
 # ------------------------------------------------------------------------------------------------
@@ -134,7 +137,7 @@ def test_select_and_resolve_errors():
 
 def test_rows_written(quick_dir):
     rows = _rows(quick_dir / "exp1-quick.csv")
-    assert set(rows[0]) == set(bm.FIELDS)
+    assert set(rows[0]) == set(FIELDS)
     assert {(r["method"], r["function"], r["config"]) for r in rows} == {
         (m, f, "depth=1 [quick]") for m in ("swat", "darts_admm", "pruned_dense") for f in ("Ackley", "Xin-She Yang N.4")
     }
@@ -147,16 +150,16 @@ def test_rows_written(quick_dir):
 
 def test_rerun_adds_nothing(quick_dir, count_fits):
     before = (quick_dir / "exp3-quick.csv").read_text()
-    bm.run_experiment("exp3", functions=["Ackley", 53], output_dir=quick_dir, **QUICK)
+    run_experiment("exp3", functions=["Ackley", 53], output_dir=quick_dir, **QUICK)
     assert count_fits == []
     assert (quick_dir / "exp3-quick.csv").read_text() == before
 
 
 def test_interrupted_run_completes_only_missing_rows(tmp_path, count_fits):
-    bm.run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
+    run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
     assert len(count_fits) == 3
     first = _results(tmp_path / "exp1-quick.csv")
-    bm.run_experiment("exp1", functions=[53, 54], output_dir=tmp_path, **QUICK)
+    run_experiment("exp1", functions=[53, 54], output_dir=tmp_path, **QUICK)
     assert len(count_fits) == 6 and {t[1] for t in count_fits[3:]} == {"Zakharov"}
     rows = _rows(tmp_path / "exp1-quick.csv")
     assert len(rows) == 6
@@ -170,22 +173,22 @@ def test_interrupted_run_completes_only_missing_rows(tmp_path, count_fits):
 
 def test_half_written_row_is_dropped_and_rerun(tmp_path, count_fits):
     path = tmp_path / "exp1-quick.csv"
-    bm.run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
+    run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
     complete = path.read_text()
     lines = complete.splitlines(keepends=True)
     path.write_text("".join(lines[:-1]) + lines[-1][:25])  # killed in the middle of the last write
-    bm.run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
+    run_experiment("exp1", functions=[53], output_dir=tmp_path, **QUICK)
     assert len(count_fits) == 4
     assert _results(path) == {k: v for k, v in _results_from_text(complete).items()}
 
 
 def _results_from_text(text):
-    return {bm._key(r): (r["test_mse"], r["n_nonzero"]) for r in csv.DictReader(text.splitlines())}
+    return {row_key(r): (r["test_mse"], r["n_nonzero"]) for r in csv.DictReader(text.splitlines())}
 
 
 def test_rows_added_by_another_run_meanwhile_are_kept(tmp_path, monkeypatch):
     path = tmp_path / "exp1-quick.csv"
-    original = bm._run_task
+    original = runner._run_task
     foreign = {"method": "darts_admm", "function": "Ackley", "config": "depth=1 [quick]", "seed": "0",
                "test_mse": "0.5", "n_nonzero": "9", "architecture": "{}", "fit_seconds": "1.0", "device": "cpu"}
 
@@ -193,11 +196,11 @@ def test_rows_added_by_another_run_meanwhile_are_kept(tmp_path, monkeypatch):
         row = original(task)
         # Another process appends its row while this run is busy.
         with open(path, "a", newline="") as fh:
-            csv.DictWriter(fh, fieldnames=bm.FIELDS, lineterminator="\n").writerow(foreign)
+            csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n").writerow(foreign)
         return row
 
-    monkeypatch.setattr(bm, "_run_task", run_beside_another)
-    bm.run_experiment("exp1", functions=["Ackley"], methods=["swat"], output_dir=tmp_path, **QUICK)
+    monkeypatch.setattr(runner, "_run_task", run_beside_another)
+    run_experiment("exp1", functions=["Ackley"], methods=["swat"], output_dir=tmp_path, **QUICK)
     assert [(r["method"], r["config"]) for r in _rows(path)] == [
         ("swat", "depth=1 [quick]"), ("darts_admm", "depth=1 [quick]")
     ]
@@ -205,15 +208,15 @@ def test_rows_added_by_another_run_meanwhile_are_kept(tmp_path, monkeypatch):
 
 def test_two_fresh_runs_are_identical(quick_dir, tmp_path):
     # The second run is parallel (two threads, rows arriving in any order): same numbers.
-    bm.run_experiment("exp3", functions=[1, 53], output_dir=tmp_path, n_jobs=2, backend="threading", **QUICK)
+    run_experiment("exp3", functions=[1, 53], output_dir=tmp_path, n_jobs=2, backend="threading", **QUICK)
     assert _results(tmp_path / "exp3-quick.csv") == _results(quick_dir / "exp3-quick.csv")
     assert len(_results(tmp_path / "exp3-quick.csv")) == 2 * 3
 
 
 def test_identical_fits_of_another_experiment_are_copied_not_rerun(tmp_path, count_fits):
-    bm.run_experiment("exp1", functions=["Sphere"], methods=["swat"], output_dir=tmp_path, **QUICK)
+    run_experiment("exp1", functions=["Sphere"], methods=["swat"], output_dir=tmp_path, **QUICK)
     assert len(count_fits) == 1
-    bm.run_experiment("penalty_levels", functions=["Sphere"], output_dir=tmp_path, **QUICK)
+    run_experiment("penalty_levels", functions=["Sphere"], output_dir=tmp_path, **QUICK)
     # swat_medium is exp1's swat (same estimator, same parameters): copied; small and large are fitted.
     assert sorted(task[0].method for task in count_fits[1:]) == ["swat_large", "swat_small"]
     [swat] = _rows(tmp_path / "exp1-quick.csv")
@@ -221,21 +224,21 @@ def test_identical_fits_of_another_experiment_are_copied_not_rerun(tmp_path, cou
     assert medium == [{**swat, "method": "swat_medium"}]
     # Without reuse (a fresh folder for that experiment), the same fit gives the same numbers.
     fresh = tmp_path / "fresh"
-    bm.run_experiment("penalty_levels", functions=["Sphere"], methods=["swat_medium"], output_dir=fresh, **QUICK)
+    run_experiment("penalty_levels", functions=["Sphere"], methods=["swat_medium"], output_dir=fresh, **QUICK)
     [again] = _rows(fresh / "penalty_levels-quick.csv")
     assert (again["test_mse"], again["n_nonzero"]) == (swat["test_mse"], swat["n_nonzero"])
     # A row fitted on another device is not reused; reuse=False never reuses.
-    assert bm._same_fits_elsewhere(bm.get_experiment("penalty_levels"), tmp_path, True, "cuda") == {}
+    assert runner._same_fits_elsewhere(experiments.get_experiment("penalty_levels"), tmp_path, True, "cuda") == {}
     (tmp_path / "penalty_levels-quick.csv").unlink()
-    bm.run_experiment("penalty_levels", functions=["Sphere"], methods=["swat_medium"], output_dir=tmp_path,
+    run_experiment("penalty_levels", functions=["Sphere"], methods=["swat_medium"], output_dir=tmp_path,
                       reuse=False, **QUICK)
     assert [task[0].method for task in count_fits[4:]] == ["swat_medium"]
 
 
 def test_compare_reports_a_reproduced_run(quick_dir, tmp_path):
-    bm.run_experiment("exp1", functions=[1, 53], output_dir=tmp_path, **QUICK)
+    run_experiment("exp1", functions=[1, 53], output_dir=tmp_path, **QUICK)
     argv = ["--compare", str(quick_dir), "--output-dir", str(tmp_path), "--quick", "--experiments", "exp1"]
-    assert bm.main(argv) == 0
+    assert cli.main(argv) == 0
     [result] = compare_results(quick_dir, tmp_path, quick=True)
     assert result.reproduced and result.n_common == result.n_reference == 2 * 3
     assert result.max_relative_mse_difference == 0.0
@@ -268,7 +271,7 @@ def test_compare_finds_a_changed_fit_and_a_changed_best_model(tmp_path):
         (("Ackley", "swat"), "depth=2", "depth=1")
     ]
     argv = ["--compare", str(reference), "--output-dir", str(other), "--experiments", "exp1"]
-    assert bm.main(argv) == 1
+    assert cli.main(argv) == 1
     text = (other / "reproduction.md").read_text()
     assert "| no |" in text and "best swat on Ackley: depth=2" in text
     # A tolerance wider than the change still sees the new best model.
@@ -284,14 +287,14 @@ def test_compare_refuses_folders_without_common_results(tmp_path):
 
 def test_backend_without_result_generator_runs_in_batches():
     # "multiprocessing" cannot hand results back one by one: the harness falls back to batches.
-    out = bm._iter_results(abs, [-3, -1, -2, -5, -4], n_jobs=2, backend="multiprocessing")
+    out = runner._iter_results(abs, [-3, -1, -2, -5, -4], n_jobs=2, backend="multiprocessing")
     assert sorted(out) == [1, 2, 3, 4, 5]
 
 
 def test_foreign_csv_is_refused(tmp_path):
     (tmp_path / "exp1.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="expected"):
-        bm.run_experiment("exp1", functions=[53], output_dir=tmp_path, depths=(1,), device="cpu")
+        run_experiment("exp1", functions=[53], output_dir=tmp_path, depths=(1,), device="cpu")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -307,27 +310,27 @@ def _is_png(path):
 
 
 def test_summary_and_figures(quick_dir):
-    path = bm.summarise(quick_dir, quick=True)
+    path = report.summarise(quick_dir, quick=True)
     assert path == quick_dir / "summary-quick.md"
     text = path.read_text()
     assert "Quick smoke-test run" in text
-    for exp in map(bm.get_experiment, bm.EXPERIMENTS):
+    for exp in map(experiments.get_experiment, experiments.EXPERIMENTS):
         assert f"## {exp.title}" in text
         for _, suffix, _ in exp.figures:
             assert _is_png(quick_dir / f"{exp.name}-quick_{suffix}.png"), suffix
-    n = len(bm.EXPERIMENTS)
+    n = len(experiments.EXPERIMENTS)
     assert text.count("### Evaluation functions") == n and text.count("### Tuning functions F53, F54") == n
     assert "| 1 | Ackley |" in text and "| 53 | Xin-She Yang N.4 |" in text
     assert "median fit seconds" in text
     # The tables depend only on the rows: summarising again gives the same text.
-    assert bm.summarise(quick_dir, quick=True).read_text() == text
+    assert report.summarise(quick_dir, quick=True).read_text() == text
     # A real summary ignores the quick rows.
-    assert "No results yet" in bm.summarise(quick_dir).read_text()
+    assert "No results yet" in report.summarise(quick_dir).read_text()
 
 
 def _write_rows(path, rows):
     with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=bm.FIELDS, lineterminator="\n")
+        writer = csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
         for method, function, config, seed, mse, nnz in rows:
             writer.writerow({
@@ -352,15 +355,15 @@ def test_best_model_rule_on_hand_made_csv(tmp_path):
         # Adjiman: DARTS only, so not counted (incomplete).
         ("darts_admm", "Adjiman", "depth=1", 0, 0.5, 20),
     ])
-    rows = bm.read_results(tmp_path / "exp1.csv")
-    best = bm.best_models(rows)
+    rows = read_results(tmp_path / "exp1.csv")
+    best = best_models(rows)
     assert best["Ackley", "swat"]["config"] == "depth=2"
     assert best["Ackley", "darts_admm"]["config"] == "depth=1"  # lowest MSE and sparser than depth=2
     assert best["Ackley", "darts_admm"]["n_nonzero"] == 42 and best["Ackley", "darts_admm"]["n_seeds"] == 2
     assert ("Adjiman", "swat") not in best
 
-    argv = ["benchmark", "--summary-only", "--experiments", "exp1", "--output-dir", str(tmp_path)]
-    assert cli_main(argv) == 0
+    argv = ["--summary-only", "--experiments", "exp1", "--output-dir", str(tmp_path)]
+    assert cli.main(argv) == 0
     text = (tmp_path / "summary.md").read_text()
     evaluation, tuning = text.split("### Evaluation functions")[1].split("### Tuning functions")
     # Ackley: 12 < 42 non-zeros, but 0.104 > 1.05 * 0.095; Adjiman has no SWAT row.
@@ -381,11 +384,11 @@ def test_cli_run_records_command_versions_and_hardware(tmp_path):
 
     argv = ["--experiments", "exp1", "--functions", "Sphere", "--depths", "1", "--methods", "swat",
             "--quick", "--quiet", "--device", "cpu", "--output-dir", str(tmp_path)]
-    assert bm.main(argv) == 0
-    assert bm.main(argv + ["--summary-only"]) == 0  # only a run that may add rows is recorded
+    assert cli.main(argv) == 0
+    assert cli.main(argv + ["--summary-only"]) == 0  # only a run that may add rows is recorded
     runs = _rows(tmp_path / "runs.csv")
     assert len(runs) == 1
-    assert runs[0]["command"] == "sk-swat benchmark " + " ".join(argv)
+    assert runs[0]["command"] == "python -m benchmarks.cornn " + " ".join(argv)
     assert runs[0]["sk_swat"] == sk_swat.__version__ and runs[0]["torch"] == torch.__version__
     assert int(runs[0]["n_cpus"]) >= 1 and runs[0]["cpu"]
     bundled = Path(sk_swat.autoencoder.loading.BUNDLED_DIR, "model.safetensors").read_bytes()
@@ -400,58 +403,49 @@ def test_cli_run_records_command_versions_and_hardware(tmp_path):
 def test_runs_file_of_an_earlier_version_gets_the_new_columns(tmp_path):
     old_fields = [f for f in PROVENANCE_FIELDS if f not in ("autoencoder", "commit")]
     (tmp_path / "runs.csv").write_text(",".join(old_fields) + "\n" + ",".join(f"old {f}" for f in old_fields) + "\n")
-    record_run(tmp_path, "sk-swat benchmark --experiments exp2")
+    record_run(tmp_path, "python -m benchmarks.cornn --experiments exp2")
     old, new = read_runs(tmp_path)
     assert tuple(old) == tuple(new) == PROVENANCE_FIELDS
     assert old["command"] == "old command" and old["autoencoder"] == old["commit"] == "unrecorded"
-    assert new["command"] == "sk-swat benchmark --experiments exp2" and len(new["autoencoder"]) == 12
+    assert new["command"] == "python -m benchmarks.cornn --experiments exp2" and len(new["autoencoder"]) == 12
 
 
-# ------------------------------------------------------------------------------------------------
-# SWATADMMRegressor
-# ------------------------------------------------------------------------------------------------
+def test_swat_vs_dense_copies_the_dense_fits_of_exp2_and_reports_the_target(tmp_path, count_fits):
+    run_experiment("exp2", functions=["Sphere"], methods=["dense"], output_dir=tmp_path, **QUICK)
+    assert len(count_fits) == 3
+    run_experiment("swat_vs_dense", functions=["Sphere"], output_dir=tmp_path, **QUICK)
+    # The dense MLPs are exp2's (same estimators): copied; SWATRegressor() and its three variants are fitted.
+    assert sorted(task[0].method for task in count_fits[3:]) == [
+        "init_encode", "no_refine", "no_refine_restarts", "swat"
+    ]
+    assert all(task[0].estimator.depths == (1, 2, 3, 4) for task in count_fits[3:])
+    dense = {r["config"]: r for r in _rows(tmp_path / "exp2-quick.csv")}
+    copied = [r for r in _rows(tmp_path / "swat_vs_dense-quick.csv") if r["method"] == "dense"]
+    assert copied == [dense[r["config"]] for r in copied] and len(copied) == 3
+    text = report.summarise(tmp_path, experiments=["swat_vs_dense"], quick=True).read_text()
+    assert "### Target" in text and "Target met on " in text and " of 1 functions." in text
+    assert "| 47 | Sphere |" in text.split("### Target")[1]
 
 
-def _small_swat_admm(**params):
-    search = SWATRegressor(
-        lambda_s=0.0, prune_neurons=False, max_iter=5, depths=(1,), n_restarts=1, refine_iter=100,
-        device="cpu", random_state=0,
-    )
-    params = {"admm_iter": 20, "admm_retrain_iter": 100, "update_every": 10, **params}
-    return SWATADMMRegressor(search, **params)
+def test_modules_import_one_way():
+    # Each module of the harness imports only modules above it in this order (no cycle), and the
+    # package never imports the harness.
+    import ast
 
+    order = ["experiments", "results", "provenance", "runner", "selection", "figures", "report", "compare", "cli"]
+    folder = Path(runner.__file__).parent
+    for i, name in enumerate(order):
+        tree = ast.parse((folder / f"{name}.py").read_text())
+        imported = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("benchmarks.cornn.")
+        }
+        assert imported <= set(order[:i]), (name, imported - set(order[:i]))
+    import sk_swat
 
-@parametrize_with_checks(
-    [_small_swat_admm()],
-    expected_failed_checks=lambda est: {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "the check fits 30 features; the autoencoder holds at most 16 (as for SWATRegressor, see "
-            "tests/test_common.py)"
-        )
-    },
-)
-def test_swat_admm_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
-def test_swat_admm_scales_as_swat_and_counts_as_swat():
-    X, _, y, _ = load_cornn(53, scaled=False)
-    X, y = X[:300], y[:300]
-    reg = _small_swat_admm().fit(X, y)
-    inner = reg.estimator_
-    for ours, theirs in ((reg._x_scaler, inner._x_scaler), (reg._y_scaler, inner._y_scaler)):
-        np.testing.assert_array_equal(ours.data_min_, theirs.data_min_)
-        np.testing.assert_array_equal(ours.data_max_, theirs.data_max_)
-    assert reg.unpruned_mlp_ is inner.mlp_ and reg.device_ == "cpu"
-    assert reg.n_nonzero_ == reg.mlp_.n_nonzero <= inner.n_nonzero_
-    kept = np.concatenate([np.abs(w[w != 0]) for w in reg.mlp_.weights])
-    assert kept.size == 0 or kept.min() >= reg.threshold
-    # Without ADMM steps or retraining the network is the search's, up to the float32 round trip.
-    plain = _small_swat_admm(admm_iter=0, admm_retrain_iter=0, threshold=0.0).fit(X, y)
-    np.testing.assert_allclose(plain.predict(X), inner.predict(X), rtol=1e-4, atol=1e-4 * np.ptp(y))
-
-
-def test_swat_admm_refuses_other_estimators():
-    X, y = np.random.RandomState(0).uniform(-1, 1, (20, 2)), np.arange(20.0)
-    with pytest.raises(TypeError, match="must be a SWATRegressor"):
-        SWATADMMRegressor(DenseMLPRegressor(max_iter=2)).fit(X, y)
+    for path in Path(sk_swat.__file__).parent.rglob("*.py"):
+        nodes = list(ast.walk(ast.parse(path.read_text())))
+        top = {(n.module or "").split(".")[0] for n in nodes if isinstance(n, ast.ImportFrom)}
+        top |= {a.name.split(".")[0] for n in nodes if isinstance(n, ast.Import) for a in n.names}
+        assert "benchmarks" not in top, path

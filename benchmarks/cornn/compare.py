@@ -1,18 +1,20 @@
 """Does a second run of the CORNN harness reproduce the first? Row by row, and table by table.
 
 :func:`compare_results` reads the results CSVs of two output folders (written by
-:func:`sk_swat.benchmarking.run_experiment` with the same settings) and compares, per experiment, every
+:func:`benchmarks.cornn.runner.run_experiment` with the same settings) and compares, per experiment, every
 fit present in both (same method, function, configuration and seed): its test MSE, its non-zeros and
 its architecture. It then recomputes the summary's best-model table and its counts from each folder's
 common rows and compares those. Fit seconds are not compared: they are wall-clock times.
-:func:`comparison_markdown` renders the result; ``sk-swat benchmark --compare REFERENCE_DIR`` runs both.
+:func:`comparison_markdown` renders the result; ``python -m benchmarks.cornn --compare REFERENCE_DIR`` runs both.
 """
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import benchmarking as bm
-from ._provenance import read_runs
+from benchmarks.cornn.experiments import EXPERIMENTS, QUICK_MARK, TUNING_FUNCTIONS, function_number, get_experiment
+from benchmarks.cornn.provenance import read_runs
+from benchmarks.cornn.results import read_results, results_path, row_key
+from benchmarks.cornn.selection import TOL, best_models, comparison_counts
 
 __all__ = ["ExperimentComparison", "compare_results", "comparison_markdown"]
 
@@ -43,7 +45,7 @@ class ExperimentComparison:
 
     Examples
     --------
-    >>> from sk_swat.benchmark_comparison import ExperimentComparison
+    >>> from benchmarks.cornn.compare import ExperimentComparison
     >>> ExperimentComparison("exp1", n_reference=432, n_other=432, n_common=432).reproduced
     True
     >>> ExperimentComparison("exp1", n_reference=432, n_other=0, n_common=0).reproduced
@@ -85,8 +87,8 @@ def _same_fit(ref, other, rtol):
 
 
 def _compare_experiment(exp, reference_rows, other_rows, rtol, tol):
-    ref = {bm._key(r): r for r in reference_rows}
-    other = {bm._key(r): r for r in other_rows}
+    ref = {row_key(r): r for r in reference_rows}
+    other = {row_key(r): r for r in other_rows}
     common = [k for k in ref if k in other]
     out = ExperimentComparison(exp.name, len(ref), len(other), len(common))
     for k in common:
@@ -96,8 +98,8 @@ def _compare_experiment(exp, reference_rows, other_rows, rtol, tol):
         if not _same_fit(ref[k], other[k], rtol):
             out.differing.append((k, ref[k], other[k]))
 
-    best_ref = bm.best_models([ref[k] for k in common], tol)
-    best_other = bm.best_models([other[k] for k in common], tol)
+    best_ref = best_models([ref[k] for k in common], tol)
+    best_other = best_models([other[k] for k in common], tol)
     for cell in sorted(best_ref):
         a, b = best_ref[cell], best_other[cell]
         if a["config"] != b["config"] or a["n_nonzero"] != b["n_nonzero"] or not _close(
@@ -106,14 +108,14 @@ def _compare_experiment(exp, reference_rows, other_rows, rtol, tol):
             out.differing_best.append((cell, a, b))
 
     methods = [m for m, _ in exp.methods]
-    functions = sorted({k[1] for k in common}, key=lambda f: (bm._function_number(f), f))
-    evaluation = [f for f in functions if bm._function_number(f) not in bm.TUNING_FUNCTIONS]
-    out.counts_reference = bm._comparison(exp, best_ref, evaluation, methods, tol)
-    out.counts_other = bm._comparison(exp, best_other, evaluation, methods, tol)
+    functions = sorted({k[1] for k in common}, key=lambda f: (function_number(f), f))
+    evaluation = [f for f in functions if function_number(f) not in TUNING_FUNCTIONS]
+    out.counts_reference = comparison_counts(exp, best_ref, evaluation, methods, tol)
+    out.counts_other = comparison_counts(exp, best_other, evaluation, methods, tol)
     return out
 
 
-def compare_results(reference_dir, other_dir, *, experiments=None, quick=False, rtol=1e-9, tol=bm.TOL):
+def compare_results(reference_dir, other_dir, *, experiments=None, quick=False, rtol=1e-9, tol=TOL):
     """Compare the results of two harness runs, fit by fit and best-model table by table.
 
     Parameters
@@ -129,12 +131,12 @@ def compare_results(reference_dir, other_dir, *, experiments=None, quick=False, 
         Relative tolerance on a test MSE (the harness is deterministic on one machine; a run on other
         hardware or another torch build may differ in the last digits).
     tol : float, default=0.05
-        Tolerance of the best-model rule, as in :func:`sk_swat.benchmarking.summarise`.
+        Tolerance of the best-model rule, as in :func:`benchmarks.cornn.report.summarise`.
 
     Returns
     -------
     list of ExperimentComparison
-        One per experiment compared, in the order of ``sk_swat.benchmarking.EXPERIMENTS``.
+        One per experiment compared, in the order of ``benchmarks.cornn.experiments.EXPERIMENTS``.
 
     Raises
     ------
@@ -145,8 +147,8 @@ def compare_results(reference_dir, other_dir, *, experiments=None, quick=False, 
     --------
     >>> import shutil, tempfile
     >>> from pathlib import Path
-    >>> from sk_swat.benchmarking import run_experiment
-    >>> from sk_swat.benchmark_comparison import compare_results
+    >>> from benchmarks.cornn.runner import run_experiment
+    >>> from benchmarks.cornn.compare import compare_results
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     first, second = Path(tmp, "first"), Path(tmp, "second")
     ...     for out in (first, second):
@@ -159,16 +161,16 @@ def compare_results(reference_dir, other_dir, *, experiments=None, quick=False, 
     reference_dir, other_dir = Path(reference_dir), Path(other_dir)
     for folder in (reference_dir, other_dir):
         if not folder.is_dir():
-            raise ValueError(f"{folder} is not a folder of harness results (an --output-dir of sk-swat benchmark).")
-    names = bm.EXPERIMENTS if experiments is None else [bm.get_experiment(e).name for e in experiments]
+            raise ValueError(f"{folder} is not a folder of harness results (an --output-dir of python -m benchmarks.cornn).")
+    names = EXPERIMENTS if experiments is None else [get_experiment(e).name for e in experiments]
     results = []
     for name in names:
         rows = []
         for folder in (reference_dir, other_dir):
-            found = bm.read_results(bm.results_path(folder, name, quick))
-            rows.append([r for r in found if r["config"].endswith(bm.QUICK_MARK) == quick])
+            found = read_results(results_path(folder, name, quick))
+            rows.append([r for r in found if r["config"].endswith(QUICK_MARK) == quick])
         if rows[0] and rows[1]:
-            results.append(_compare_experiment(bm.get_experiment(name), rows[0], rows[1], rtol, tol))
+            results.append(_compare_experiment(get_experiment(name), rows[0], rows[1], rtol, tol))
     if not results:
         raise ValueError(
             f"No experiment has {'quick ' if quick else ''}results in both {reference_dir} and {other_dir}."
@@ -207,7 +209,7 @@ def comparison_markdown(results, reference_dir, other_dir, *, max_listed=20):
 
     Examples
     --------
-    >>> from sk_swat.benchmark_comparison import ExperimentComparison, comparison_markdown
+    >>> from benchmarks.cornn.compare import ExperimentComparison, comparison_markdown
     >>> text = comparison_markdown([ExperimentComparison("exp1", 8, 8, 8)], "a", "b")
     >>> "| exp1 | 8 | 8 | 8 | 0 |" in text
     True

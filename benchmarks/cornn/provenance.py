@@ -1,4 +1,4 @@
-"""Where a benchmark result came from: the command, the package versions and the hardware."""
+"""Where a benchmark result came from: the command, the package versions and the hardware (``runs.csv``)."""
 
 import csv
 import datetime
@@ -8,6 +8,10 @@ import os
 import platform
 import subprocess
 from pathlib import Path
+
+import sk_swat
+
+from benchmarks.cornn.results import atomic_write_text
 
 __all__ = [
     "PROVENANCE_FIELDS", "bundled_autoencoder_digest", "environment", "read_runs", "record_run", "source_commit"
@@ -39,11 +43,11 @@ def source_commit():
 
     Examples
     --------
-    >>> from sk_swat._provenance import source_commit
+    >>> from benchmarks.cornn.provenance import source_commit
     >>> isinstance(source_commit(), str)
     True
     """
-    package = Path(__file__).resolve().parent
+    package = Path(sk_swat.__file__).resolve().parent
 
     def git(*args):
         return subprocess.run(["git", "-C", str(package), *args], capture_output=True, text=True, timeout=10)
@@ -65,11 +69,11 @@ def bundled_autoencoder_digest():
 
     Examples
     --------
-    >>> from sk_swat._provenance import bundled_autoencoder_digest
+    >>> from benchmarks.cornn.provenance import bundled_autoencoder_digest
     >>> len(bundled_autoencoder_digest())
     12
     """
-    from .autoencoder.loading import BUNDLED_DIR
+    from sk_swat.autoencoder.loading import BUNDLED_DIR
 
     with open(Path(BUNDLED_DIR) / "model.safetensors", "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()[:12]
@@ -88,17 +92,15 @@ def environment():
 
     Examples
     --------
-    >>> from sk_swat._provenance import environment
+    >>> from benchmarks.cornn.provenance import environment
     >>> sorted(environment())
     ['autoencoder', 'commit', 'cpu', 'gpu', 'n_cpus', 'platform', 'python', 'sk_swat', 'torch']
     """
     import torch
 
-    from . import __version__
-
     n_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
-        "sk_swat": __version__,
+        "sk_swat": sk_swat.__version__,
         "commit": source_commit(),
         "autoencoder": bundled_autoencoder_digest(),
         "torch": torch.__version__,
@@ -127,11 +129,11 @@ def record_run(output_dir, command):
     Examples
     --------
     >>> import tempfile
-    >>> from sk_swat._provenance import read_runs, record_run
+    >>> from benchmarks.cornn.provenance import read_runs, record_run
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     _ = record_run(tmp, "sk-swat benchmark --experiments exp1")
+    ...     _ = record_run(tmp, "python -m benchmarks.cornn --experiments exp1")
     ...     [run["command"] for run in read_runs(tmp)]
-    ['sk-swat benchmark --experiments exp1']
+    ['python -m benchmarks.cornn --experiments exp1']
     """
     path = Path(output_dir) / RUNS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,13 +145,11 @@ def record_run(output_dir, command):
     header = path.read_text().partition("\n")[0] if path.exists() else ""
     if header and tuple(header.split(",")) != PROVENANCE_FIELDS:
         # A runs.csv of an earlier version: rewrite it with today's columns (new ones "unrecorded").
-        from .benchmarking import _atomic_write_text
-
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=PROVENANCE_FIELDS, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows({f: run.get(f, "unrecorded") for f in PROVENANCE_FIELDS} for run in read_runs(output_dir))
-        _atomic_write_text(path, buffer.getvalue())
+        atomic_write_text(path, buffer.getvalue())
     with open(path, "a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=PROVENANCE_FIELDS, lineterminator="\n")
         if not header:
@@ -161,9 +161,17 @@ def record_run(output_dir, command):
 def read_runs(output_dir):
     """The rows of ``<output_dir>/runs.csv`` (an empty list if there is none).
 
+    Parameters
+    ----------
+    output_dir : path-like
+
+    Returns
+    -------
+    list of dict of str
+
     Examples
     --------
-    >>> from sk_swat._provenance import read_runs
+    >>> from benchmarks.cornn.provenance import read_runs
     >>> read_runs("/nonexistent")
     []
     """

@@ -1,0 +1,263 @@
+"""The results CSV of an experiment: its columns, reading with repair, atomic writes, the shared-file lock.
+
+One file per experiment, ``<output_dir>/<experiment>.csv`` (``<experiment>-quick.csv`` for quick
+runs), one row per fit, keyed by ``(method, function, config, seed)``.
+"""
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock
+
+__all__ = [
+    "DEFAULT_OUTPUT_DIR",
+    "FIELDS",
+    "append_row",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "file_lock",
+    "read_results",
+    "results_path",
+    "row_key",
+    "stem",
+    "write_csv",
+]
+
+#: Columns of every results CSV, in order.
+FIELDS = (
+    "method", "function", "config", "seed", "test_mse", "n_nonzero", "architecture", "fit_seconds", "device"
+)
+#: Where the published results live, relative to the repository root.
+DEFAULT_OUTPUT_DIR = os.path.join("docs", "benchmarks")
+
+
+def stem(experiment, quick):
+    """File stem of an experiment's results: ``<experiment>`` or ``<experiment>-quick``.
+
+    Examples
+    --------
+    >>> from benchmarks.cornn.results import stem
+    >>> stem("exp1", False), stem("exp1", True)
+    ('exp1', 'exp1-quick')
+    """
+    return f"{experiment}-quick" if quick else experiment
+
+
+def results_path(output_dir, experiment, quick=False):
+    """``<output_dir>/<experiment>.csv`` (``<experiment>-quick.csv`` for quick runs).
+
+    Examples
+    --------
+    >>> from benchmarks.cornn.results import results_path
+    >>> results_path("out", "exp2", quick=True).as_posix()
+    'out/exp2-quick.csv'
+    """
+    return Path(output_dir) / f"{stem(experiment, quick)}.csv"
+
+
+def row_key(row):
+    """The key of a row: ``(method, function, config, seed)``, the seed as str.
+
+    Examples
+    --------
+    >>> from benchmarks.cornn.results import row_key
+    >>> row_key({"method": "swat", "function": "Sphere", "config": "depth=1", "seed": 0})
+    ('swat', 'Sphere', 'depth=1', '0')
+    """
+    return (row["method"], row["function"], row["config"], str(row["seed"]))
+
+
+def _valid(row):
+    if any(row.get(f) in (None, "") for f in FIELDS) or None in row:
+        return False
+    try:
+        float(row["test_mse"]), int(row["n_nonzero"]), int(row["seed"]), float(row["fit_seconds"])
+    except ValueError:
+        return False
+    return True
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _atomic_write(path, data, mode):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
+        with os.fdopen(fd, mode, **({"newline": ""} if "b" not in mode else {})) as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written.
+
+    Parameters
+    ----------
+    path : path-like
+        The file; its folder is created if needed.
+    text : str
+        Written as it is (no newline translation).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from benchmarks.cornn.results import atomic_write_text
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     atomic_write_text(Path(tmp, "sub", "a.md"), "# A\\n")
+    ...     Path(tmp, "sub", "a.md").read_text()
+    '# A\\n'
+    """
+    _atomic_write(path, text, "w")
+
+
+def atomic_write_bytes(path, data):
+    """Write ``data`` to ``path`` through a temporary file and a rename: never half-written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from benchmarks.cornn.results import atomic_write_bytes
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     atomic_write_bytes(Path(tmp, "a.bin"), b"\\x89PNG")
+    ...     Path(tmp, "a.bin").read_bytes()
+    b'\\x89PNG'
+    """
+    _atomic_write(path, data, "wb")
+
+
+def write_csv(path, rows):
+    """Write ``rows`` (dicts with at least ``FIELDS``) as a results CSV, atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from benchmarks.cornn.results import write_csv
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     write_csv(Path(tmp, "exp1.csv"), [])
+    ...     Path(tmp, "exp1.csv").read_text()
+    'method,function,config,seed,test_mse,n_nonzero,architecture,fit_seconds,device\\n'
+    """
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({f: row[f] for f in FIELDS} for row in rows)
+    atomic_write_text(path, buffer.getvalue())
+
+
+def append_row(path, row):
+    """Append one row to a results CSV and flush it to disk (hold :func:`file_lock` around it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from benchmarks.cornn.results import FIELDS, append_row, read_results, write_csv
+    >>> row = dict(zip(FIELDS, ["swat", "Sphere", "depth=1", "0", "0.1", "9", "{}", "1.0", "cpu"]))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp, "exp1.csv")
+    ...     write_csv(path, [])
+    ...     append_row(path, row)
+    ...     read_results(path) == [row]
+    True
+    """
+    with open(path, "a", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n").writerow(row)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def file_lock(path):
+    """The lock (``<path>.lock``) that every process writing the results file ``path`` holds.
+
+    Several runs may share one folder at the same time (say one per method); each write holds it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from benchmarks.cornn.results import file_lock
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with file_lock(Path(tmp, "exp1.csv")) as lock:
+    ...         lock.is_locked
+    True
+    """
+    return FileLock(f"{path}.lock")
+
+
+def read_results(path):
+    """The valid rows of a results CSV, repairing the file if an interrupted run left it damaged.
+
+    A last line without its newline (a write cut short), rows with a missing or unreadable value,
+    and repeated ``(method, function, config, seed)`` keys (the first is kept) are dropped, and the
+    file is rewritten atomically without them.
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    list of dict
+        One dict of str per row, keyed by ``FIELDS``. Empty if the file does not exist.
+
+    Raises
+    ------
+    ValueError
+        If the header is not ``FIELDS`` (a file from another tool or version).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from benchmarks.cornn.results import FIELDS, read_results
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp, "exp1.csv")
+    ...     _ = path.write_text(",".join(FIELDS) + "\\nswat,Sphere,depth=1,0,0.1,9,{},1.0,cpu\\nswat,Sph")
+    ...     rows = read_results(path)  # the half-written last row is dropped, the file repaired
+    ...     len(rows), path.read_text().endswith("cpu\\n")
+    (1, True)
+    """
+    path = Path(path)
+    if not path.exists():
+        return []
+    text = path.read_text()
+    damaged = False
+    if text and not text.endswith("\n"):
+        text, damaged = text[: text.rfind("\n") + 1], True
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None:
+        write_csv(path, [])
+        return []
+    if tuple(reader.fieldnames) != FIELDS:
+        raise ValueError(
+            f"{path} has the columns {reader.fieldnames}, expected {list(FIELDS)}. It was not written by "
+            "this harness (or by another version): move it away or choose another --output-dir."
+        )
+    rows, seen = [], set()
+    for row in reader:
+        if not _valid(row) or row_key(row) in seen:
+            damaged = True
+            continue
+        seen.add(row_key(row))
+        rows.append(row)
+    if damaged:
+        write_csv(path, rows)
+    return rows
