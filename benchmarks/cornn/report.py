@@ -50,7 +50,9 @@ def _count_lines(exp, counts, tol):
     lines = [f"- Functions with results for every method: {n}."]
     for m, k in counts["sparser"].items():
         lines.append(
-            f"- {ref} is sparser than {exp.label(m)} on {k} of {n}; it beats it on {counts['beats'][m]} and is "
+            f"- {ref} is sparser than {exp.label(m)} on {k} of {n} ({counts['sparser_within'][m]} at a test MSE "
+            f"within {tol:.0%} of its); its test MSE is within {tol:.0%} of the better of the two on "
+            f"{counts['within_pair'][m]}; it beats it on {counts['beats'][m]} and is "
             f"beaten by it on {counts['beaten'][m]} (fewer non-zeros at MSE within {tol:.0%}, or MSE lower by "
             f"more than {tol:.0%})."
         )

@@ -143,8 +143,10 @@ def comparison_counts(exp, best, functions, methods, tol=TOL):
     dict
         ``n`` (functions counted), ``sparser`` (per other method: functions where the reference has
         fewer non-zeros), ``beats`` and ``beaten`` (per other method: fewer non-zeros at an MSE within
-        ``tol``, or an MSE lower by more than ``tol``), ``sparser_all`` (sparser than every other
-        method) and ``within`` (MSE within ``tol`` of the best method's).
+        ``tol``, or an MSE lower by more than ``tol``), ``sparser_within`` (per other method: fewer
+        non-zeros at an MSE within ``tol`` of its), ``within_pair`` (per other method: MSE within
+        ``tol`` of the better of the two), ``sparser_all`` (sparser than every other method) and
+        ``within`` (MSE within ``tol`` of the best method's).
 
     Examples
     --------
@@ -159,17 +161,27 @@ def comparison_counts(exp, best, functions, methods, tol=TOL):
     ref = exp.reference
     others = [m for m in methods if m != ref]
     complete = [f for f in functions if all((f, m) in best for m in methods)]
-    out = {"n": len(complete), "sparser": {}, "sparser_all": 0, "within": 0, "beats": {}, "beaten": {}}
+    out = {
+        "n": len(complete), "sparser": {}, "sparser_all": 0, "within": 0, "beats": {}, "beaten": {},
+        "sparser_within": {}, "within_pair": {},
+    }
     if ref not in methods or not others:
         return out
 
+    def sparser_within(a, b):
+        return a["n_nonzero"] < b["n_nonzero"] and a["test_mse"] <= (1.0 + tol) * b["test_mse"]
+
     def beats(a, b):
         # Fewer non-zeros at an MSE within tol, or an MSE lower by more than tol.
-        sparser = a["n_nonzero"] < b["n_nonzero"] and a["test_mse"] <= (1.0 + tol) * b["test_mse"]
-        return sparser or a["test_mse"] * (1.0 + tol) < b["test_mse"]
+        return sparser_within(a, b) or a["test_mse"] * (1.0 + tol) < b["test_mse"]
 
     for m in others:
         out["sparser"][m] = sum(best[f, ref]["n_nonzero"] < best[f, m]["n_nonzero"] for f in complete)
+        out["sparser_within"][m] = sum(sparser_within(best[f, ref], best[f, m]) for f in complete)
+        out["within_pair"][m] = sum(
+            best[f, ref]["test_mse"] <= (1.0 + tol) * min(best[f, ref]["test_mse"], best[f, m]["test_mse"])
+            for f in complete
+        )
         out["beats"][m] = sum(beats(best[f, ref], best[f, m]) for f in complete)
         out["beaten"][m] = sum(beats(best[f, m], best[f, ref]) for f in complete)
     for f in complete:

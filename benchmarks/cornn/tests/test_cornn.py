@@ -368,11 +368,12 @@ def test_best_model_rule_on_hand_made_csv(tmp_path):
     evaluation, tuning = text.split("### Evaluation functions")[1].split("### Tuning functions")
     # Ackley: 12 < 42 non-zeros, but 0.104 > 1.05 * 0.095; Adjiman has no SWAT row.
     assert "Functions with results for every method: 1." in evaluation
-    assert "SWAT-NN is sparser than DARTS + ADMM on 1 of 1;" in evaluation
+    assert "SWAT-NN is sparser than DARTS + ADMM on 1 of 1 (0 at a test MSE within 5% of its)" in evaluation
+    assert "within 5% of the better of the two on 0; it beats it on 0 and is beaten by it on 1" in evaluation
     assert "within 5% of the best method's on 0 of 1." in evaluation
     assert "1.040e-01 / 12 (depth=2)" in evaluation and "9.500e-02 / 42 (depth=1)" in evaluation
     assert "| 5 | Adjiman | - |" in evaluation
-    assert "SWAT-NN is sparser than DARTS + ADMM on 1 of 1;" in tuning
+    assert "SWAT-NN is sparser than DARTS + ADMM on 1 of 1 (1 at a test MSE within 5% of its)" in tuning
     assert "within 5% of the best method's on 1 of 1." in tuning and "Zakharov" not in evaluation
     assert _is_png(tmp_path / "exp1_fig4_scatter.png") and _is_png(tmp_path / "exp1_fig5_best.png")
 
