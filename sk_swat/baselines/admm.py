@@ -30,7 +30,8 @@ import torch
 
 from ..activations import NUMPY_ACTIVATIONS
 from ..mlp import SparseMLP
-from ._common import as_tensors, resolve_device, sequential_to_mlp, torch_seeded, train_full_batch
+from ..utils import resolve_device
+from ._common import as_tensors, sequential_to_mlp, torch_seeded, train_full_batch
 
 __all__ = ["admm_prune", "admm_prune_mlp", "simplify_mlp"]
 

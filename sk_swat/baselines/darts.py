@@ -10,13 +10,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ..activations import N_ACTIVATIONS, candidate_activations
+from ..utils import resolve_device
 from ._common import (
     as_tensors,
     build_sequential,
     draw_seed,
     mse,
     SparseMLPPredictMixin,
-    resolve_device,
     sequential_to_mlp,
     torch_seeded,
     train_full_batch,

@@ -8,12 +8,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ..activations import ACTIVATIONS
+from ..utils import resolve_device
 from ._common import (
     as_tensors,
     build_sequential,
     draw_seed,
     SparseMLPPredictMixin,
-    resolve_device,
     sequential_to_mlp,
     torch_seeded,
     train_full_batch,

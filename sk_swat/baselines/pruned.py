@@ -11,7 +11,8 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from ..activations import ACTIVATIONS
 from ..mlp import SparseMLP
 from ..search import prune_to_tolerance, refine
-from ._common import SparseMLPPredictMixin, resolve_device
+from ..utils import resolve_device
+from ._common import SparseMLPPredictMixin
 from .dense import check_hidden_layer_sizes
 
 __all__ = ["PrunedMLPRegressor"]
