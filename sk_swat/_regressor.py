@@ -63,7 +63,10 @@ class SWATRegressor(ScaledMLPRegressor):
     revision : str, default=None
         Hub revision (branch, tag or commit) when ``autoencoder`` is a repo id.
     depths : tuple of int, default=(1, 2, 3, 4)
-        Numbers of hidden layers to search (each uses its own decoder).
+        Numbers of hidden layers to search (each uses its own decoder), all
+        in one batch; the widths come out of the search. Not the fixed shape
+        of the baselines' ``hidden_layer_sizes``: ``depths=(2,)`` searches
+        two-layer networks of at most 7 neurons per layer.
     n_restarts : int, default=2
         Random latent starting points per depth. All ``len(depths) *
         n_restarts`` candidates are optimised together as one batch.
