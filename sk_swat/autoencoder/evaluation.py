@@ -83,19 +83,10 @@ def decoder_errors(x, tokens, depth, n_inputs, decoded):
 
     Parameters
     ----------
-    x : Tensor of shape (n_points, n_inputs)
-        Inputs.
-    tokens : Tensor of shape (batch, N_TOKENS, TOKEN_WIDTH)
-        The original MLPs (hard masks and one-hot activations, as
-        :func:`~sk_swat.autoencoder.random_mlps.random_mlp_tokens` draws them).
-    depth : int
-        Depth of the original MLPs.
-    n_inputs : int
-        Number of inputs.
-    decoded : list of Tensor
-        Raw decoder outputs (activation and mask columns as logits), entry
-        ``k - 1`` from the depth-``k`` decoder, as
-        :meth:`~sk_swat.autoencoder.SWATAutoencoder.decode_all` returns them.
+    x, tokens, depth, n_inputs, decoded
+        As for :func:`~sk_swat.autoencoder.functional.per_decoder_errors`:
+        inputs, the original MLPs as token matrices, their depth, the number
+        of inputs, and the raw output of every depth's decoder.
 
     Returns
     -------

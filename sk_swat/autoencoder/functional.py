@@ -164,7 +164,8 @@ def per_decoder_errors(x, tokens, depth, n_inputs, decoded):
     n_inputs : int
         Number of inputs.
     decoded : list of Tensor
-        Raw decoder outputs, entry ``k - 1`` from the depth-``k`` decoder, as
+        Raw decoder outputs (activation and mask columns as logits), entry
+        ``k - 1`` from the depth-``k`` decoder, as
         :meth:`~sk_swat.autoencoder.SWATAutoencoder.decode_all` returns them.
 
     Returns

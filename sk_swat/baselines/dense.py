@@ -44,15 +44,9 @@ class DenseMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     and no regularisation. Training runs in float32; the fitted network is
     kept as a :class:`~sk_swat.mlp.SparseMLP` (numpy, float64).
 
-    Unlike :class:`~sk_swat.SWATRegressor`, which scales ``X`` and ``y`` to
-    [-1, 1] because its autoencoder was pretrained on MLPs over that range,
-    this baseline trains on ``X`` and ``y`` as given, as the paper's
-    baselines do: CORNN's own loader already scales the inputs by their
-    domain to [-1, 1] and the targets by the training minimum and maximum
-    (:func:`~sk_swat.load_cornn`), and the published baseline fits are on
-    those data. Scale other data yourself (e.g. in a
-    :class:`~sklearn.pipeline.Pipeline` with a
-    :class:`~sklearn.compose.TransformedTargetRegressor`).
+    ``X`` and ``y`` are used as given, not scaled as
+    :class:`~sk_swat.SWATRegressor` scales them: the paper's baselines train
+    on CORNN's own scaling (:mod:`sk_swat.baselines` says more).
 
     Parameters
     ----------
@@ -73,10 +67,7 @@ class DenseMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         global torch random state is left alone). An int gives identical
         fits on the same device.
     device : str or torch.device, default="auto"
-        "auto" (CUDA if available, else CPU), "cpu", "cuda" or "cuda:N", as
-        for :class:`~sk_swat.SWATRegressor`. An int ``random_state`` gives
-        identical fits on one device; CPU and CUDA fits differ by float32
-        rounding.
+        "auto" (CUDA if available, else CPU), "cpu", "cuda" or "cuda:N".
 
     Attributes
     ----------

@@ -34,15 +34,9 @@ class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     ``hardening="validated"``, so the two differ only in where the network
     to prune comes from.
 
-    Unlike :class:`~sk_swat.SWATRegressor`, which scales ``X`` and ``y`` to
-    [-1, 1] because its autoencoder was pretrained on MLPs over that range,
-    this baseline trains on ``X`` and ``y`` as given, as the paper's
-    baselines do: CORNN's own loader already scales the inputs by their
-    domain to [-1, 1] and the targets by the training minimum and maximum
-    (:func:`~sk_swat.load_cornn`), and the published baseline fits are on
-    those data. Scale other data yourself (e.g. in a
-    :class:`~sklearn.pipeline.Pipeline` with a
-    :class:`~sklearn.compose.TransformedTargetRegressor`).
+    ``X`` and ``y`` are used as given, not scaled as
+    :class:`~sk_swat.SWATRegressor` scales them: the paper's baselines train
+    on CORNN's own scaling (:mod:`sk_swat.baselines` says more).
 
     Parameters
     ----------
@@ -63,10 +57,7 @@ class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the starts and the validation split.
     device : str or torch.device, default="auto"
-        "auto" (CUDA if available, else CPU), "cpu", "cuda" or "cuda:N", as
-        for :class:`~sk_swat.SWATRegressor`. An int ``random_state`` gives
-        identical fits on one device; CPU and CUDA fits differ by float32
-        rounding.
+        "auto" (CUDA if available, else CPU), "cpu", "cuda" or "cuda:N".
 
     Attributes
     ----------
