@@ -15,8 +15,8 @@
 All of them return or hold the trained network as a
 :class:`~sk_swat.mlp.SparseMLP`.
 
-The regressors (but :class:`SWATADMMRegressor`, which prunes what
-:class:`~sk_swat.SWATRegressor` finds and shares its scaling) train on the
+Every regressor here except :class:`SWATADMMRegressor` (which prunes what
+:class:`~sk_swat.SWATRegressor` finds, and shares its scaling) trains on the
 data as given. :class:`~sk_swat.SWATRegressor` scales ``X`` and ``y`` to
 [-1, 1] because its autoencoder was pretrained on MLPs over that range;
 the baselines need no such range, and the paper's baselines train on CORNN
