@@ -27,8 +27,8 @@ import numpy as np
 import torch
 
 from .. import encoding
-from ..utils import atomic_write, resolve_device
 from ..torch_mlp import real_entries_tensor
+from ..utils import atomic_write, resolve_device
 from .functional import decoded_forward, per_decoder_errors, sample_inputs
 from .random_mlps import random_mlp_tokens
 

@@ -20,12 +20,12 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .. import encoding
-from ..utils import atomic_path, resolve_device
 from ..encoding import N_ACTIVATIONS, split_tokens
 from ..torch_mlp import real_entries_tensor
+from ..utils import atomic_path, resolve_device
 from .configuration import SWATAutoencoderConfig
-from .loading import no_weight_loading_bar
 from .functional import decoded_forward, per_decoder_errors, relative_error, sample_inputs
+from .loading import no_weight_loading_bar
 from .modeling import SWATAutoencoder
 from .random_mlps import hard_forward, random_mlp_tokens
 
