@@ -7,6 +7,7 @@ Runs on the CPU and, where there is one, on the GPU. Prints a table and writes a
 
 import argparse
 import csv
+import io
 import os
 import platform
 import time
@@ -17,6 +18,7 @@ import torch
 
 import sk_swat
 from sk_swat import SWATRegressor, load_cornn
+from sk_swat.utils import atomic_write
 
 
 def _cpu_model():
@@ -78,13 +80,11 @@ def main(argv=None):
     for row in rows:
         print(" | ".join(str(row[k]) for k in header))
     out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    with open(tmp, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, out)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write(out, buffer.getvalue())
     print(f"wrote {out}")
 
 

@@ -3,7 +3,6 @@
 import dataclasses
 import os
 import time
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,26 +12,16 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._device import resolve_device
 from ._scaling import ScaledMLPRegressor
 from .activations import ACTIVATIONS
 from .encoding import MAX_DEPTH, MAX_INPUTS
 from .search import MASK_RELAXATIONS, SearchSettings, latent_search, prune_to_tolerance, refine, select_candidate
+from .utils import resolve_device
 
 # The search parameters' defaults are written once, in SearchSettings.
 _SEARCH = SearchSettings()
 
 __all__ = ["SWATRegressor"]
-
-
-@lru_cache(maxsize=4)
-def _frozen_autoencoder(name_or_path, revision, device):
-    """Load an autoencoder once per process and device (fits reuse it; pickles never hold it)."""
-    from .autoencoder import SWATAutoencoder, load_autoencoder
-
-    if isinstance(name_or_path, SWATAutoencoder):
-        return name_or_path.to(device).eval().requires_grad_(False)
-    return load_autoencoder(name_or_path, revision=revision, device=device)
 
 
 def _check_depths(depths):
@@ -74,7 +63,10 @@ class SWATRegressor(ScaledMLPRegressor):
     revision : str, default=None
         Hub revision (branch, tag or commit) when ``autoencoder`` is a repo id.
     depths : tuple of int, default=(1, 2, 3, 4)
-        Numbers of hidden layers to search (each uses its own decoder).
+        Numbers of hidden layers to search (each uses its own decoder), all
+        in one batch; the widths come out of the search. Not the fixed shape
+        of the baselines' ``hidden_layer_sizes``: ``depths=(2,)`` searches
+        two-layer networks of at most 7 neurons per layer.
     n_restarts : int, default=2
         Random latent starting points per depth. All ``len(depths) *
         n_restarts`` candidates are optimised together as one batch.
@@ -373,7 +365,9 @@ class SWATRegressor(ScaledMLPRegressor):
             **{f.name: getattr(self, f.name) for f in dataclasses.fields(SearchSettings)}
         )
         settings.depths = tuple(depths)
-        autoencoder = _frozen_autoencoder(self.autoencoder, self.revision, str(device))
+        from .autoencoder.loading import cached_autoencoder  # here: importing the estimator skips transformers
+
+        autoencoder = cached_autoencoder(self.autoencoder, self.revision, str(device))
         fit_rows = {"sample_weight": sample_weight[train], "device": device}
         candidates, loss_curve = latent_search(
             autoencoder, Xs[train], ys[train], settings, seed=seed, verbose=self.verbose, **fit_rows

@@ -212,15 +212,27 @@ class SparseMLP:
         activations = [a[m] for a, m in zip(self.activations, self.masks)]
         return SparseMLP(weights, biases, activations)
 
-    def without_dead_neurons(self):
+    def without_dead_neurons(self, *, keep_one=True, thorough=False):
         """Return the same function with neurons that do no work pruned.
 
         A kept neuron whose outgoing weights are all zero adds nothing to the
         output; one whose incoming weights are all zero outputs a constant,
         which is moved into the next layer's biases. Both are pruned (their
         biases stop counting in ``n_nonzero``), repeatedly, as pruning one
-        neuron can leave another without inputs or outputs. Every layer keeps
-        at least one neuron.
+        neuron can leave another without inputs or outputs.
+
+        Parameters
+        ----------
+        keep_one : bool, default=True
+            Keep at least one neuron in every layer.
+        thorough : bool, default=False
+            Also cut the incoming weights of a pruned neuron within the
+            sweep, so that a neuron whose only outputs went to pruned neurons
+            is pruned too. Without it such a neuron stays (it does no work,
+            and its weights count); that is what :class:`~sk_swat.SWATRegressor`
+            has always done, and its published fits depend on it. The ADMM
+            baselines (:func:`~sk_swat.baselines.simplify_mlp`) use
+            ``keep_one=False, thorough=True``.
 
         Returns
         -------
@@ -248,7 +260,7 @@ class SparseMLP:
             changed = False
             for j, mask in enumerate(masks):
                 for h in np.flatnonzero(mask):
-                    if mask.sum() == 1:
+                    if keep_one and mask.sum() == 1:
                         break
                     no_output = not weights[j + 1][h].any()
                     if not (no_output or not weights[j][:, h].any()):
@@ -258,6 +270,8 @@ class SparseMLP:
                         biases[j + 1] += constant * weights[j + 1][h]
                     mask[h] = False
                     weights[j + 1][h] = 0.0
+                    if thorough:
+                        weights[j][:, h] = 0.0
                     changed = True
         return SparseMLP(weights, biases, self.activations, masks)
 

@@ -1,4 +1,4 @@
-"""Tests for sk_swat.baselines: DenseMLPRegressor, DartsMLPRegressor and ADMM pruning.
+"""Tests for sk_swat.baselines: DenseMLPRegressor, DartsMLPRegressor, PrunedMLPRegressor and ADMM pruning.
 
 Every fit here is tiny (tens to a few hundred epochs on at most 200 points); the
 paper-sized runs (6000 epochs, 50 search epochs) belong to ``benchmarks/``. torch runs on one
@@ -15,6 +15,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sk_swat.baselines import (
     DartsMLPRegressor,
     DenseMLPRegressor,
+    PrunedMLPRegressor,
     admm_prune,
     admm_prune_mlp,
     simplify_mlp,
@@ -31,6 +32,10 @@ def _small_darts(**params):
     return DartsMLPRegressor(**{**defaults, **params})
 
 
+def _small_pruned(**params):
+    return PrunedMLPRegressor(**{"max_iter": 5, "n_restarts": 0, **params})
+
+
 # The one place for common checks that are expected to fail, with the reason.
 EXPECTED_FAILED_CHECKS = {
     "DenseMLPRegressor": {
@@ -40,12 +45,24 @@ EXPECTED_FAILED_CHECKS = {
             "equivalence at float32 precision"
         ),
     },
-    "DartsMLPRegressor": {},
+    "DartsMLPRegressor": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the search draws its validation split and mini-batches by row, so n repeated rows are drawn "
+            "differently from one row of weight n (and the draws that follow differ); "
+            "test_darts_sample_weight checks zero weights, equal weights and the full-batch stages"
+        ),
+    },
+    "PrunedMLPRegressor": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the validation split that judges the pruning draws rows, so n repeated rows are split "
+            "differently from one row of weight n (as for SWATRegressor with validation_fraction > 0)"
+        ),
+    },
 }
 
 
 @parametrize_with_checks(
-    [_small_dense(random_state=0), _small_darts(random_state=0)],
+    [_small_dense(random_state=0), _small_darts(random_state=0), _small_pruned(random_state=0)],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS[type(est).__name__],
 )
 def test_sklearn_compatible(estimator, check):
@@ -102,6 +119,45 @@ def test_dense_sample_weight():
     ones = _small_dense(random_state=0).fit(X, y, sample_weight=np.ones(40))
     plain = _small_dense(random_state=0).fit(X, y)
     np.testing.assert_array_equal(ones.predict(X), plain.predict(X))
+
+
+def test_darts_sample_weight(monkeypatch):
+    X, y = _sine(60)
+    w = np.random.RandomState(0).randint(0, 3, size=60)
+    # Zero weights are the same as dropping the rows, bit for bit; equal weights the same as none.
+    weighted = _small_darts(random_state=0).fit(X, y, sample_weight=w)
+    dropped = _small_darts(random_state=0).fit(X[w > 0], y[w > 0], sample_weight=w[w > 0])
+    np.testing.assert_array_equal(weighted.predict(X), dropped.predict(X))
+    plain = _small_darts(random_state=0).fit(X, y)
+    ones = _small_darts(random_state=0).fit(X, y, sample_weight=np.full(60, 2.0))
+    np.testing.assert_array_equal(ones.predict(X), plain.predict(X))
+    # The weights reach the loss: here they change the fit.
+    assert not np.array_equal(weighted.predict(X), plain.predict(X))
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        _small_darts().fit(X, y, sample_weight=np.zeros(60))
+
+    # After the search every stage is full-batch: with the search's row draws taken out (no split,
+    # no steps, a fixed architecture), integer weights give what repeated rows give.
+    import sk_swat.baselines.darts as darts
+
+    monkeypatch.setattr(darts, "_split", lambda n, fraction, rng: (np.arange(n), np.arange(n)))
+    monkeypatch.setattr(darts.DartsMLPRegressor, "_search", lambda *args: ([], []))
+    monkeypatch.setattr(darts._Supernet, "derive", lambda self: ([3], [np.array([0, 1, 2])]))
+    weighted = _small_darts(random_state=0).fit(X, y, sample_weight=w)
+    repeated = _small_darts(random_state=0).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    np.testing.assert_allclose(weighted.unpruned_mlp_.predict(X), repeated.unpruned_mlp_.predict(X),
+                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-4, atol=1e-5)
+
+
+def test_pruned_sample_weight():
+    X, y = _sine(60)
+    w = np.random.RandomState(0).randint(0, 3, size=60).astype(float)
+    weighted = _small_pruned(random_state=0).fit(X, y, sample_weight=w)
+    ones = _small_pruned(random_state=0).fit(X, y, sample_weight=np.ones(60))
+    plain = _small_pruned(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(ones.predict(X), plain.predict(X))
+    assert not np.array_equal(weighted.predict(X), plain.predict(X))
 
 
 @pytest.mark.parametrize("make", [_small_dense, _small_darts])

@@ -26,6 +26,7 @@ PUBLIC = {
     "sk_swat.plotting": None,
     "sk_swat.search": None,
     "sk_swat.torch_mlp": None,
+    "sk_swat.utils": None,
     "sk_swat.cli": ["build_parser", "main"],
     "sk_swat.demo": ["run_demo"],
 }

@@ -22,7 +22,7 @@ LAYERS = {
     "sk_swat": 0,
     "sk_swat.activations": 0,
     "sk_swat.datasets": 0,
-    "sk_swat._device": 0,
+    "sk_swat.utils": 0,
     "sk_swat.mlp": 1,
     "sk_swat.encoding": 2,
     "sk_swat.plotting": 2,
@@ -46,7 +46,7 @@ LAYERS = {
 
 #: Modules below the estimator: they must not import scikit-learn (DESIGN.md).
 BELOW_THE_ESTIMATOR = [
-    "sk_swat.activations", "sk_swat.datasets", "sk_swat._device", "sk_swat.mlp", "sk_swat.encoding",
+    "sk_swat.activations", "sk_swat.datasets", "sk_swat.utils", "sk_swat.mlp", "sk_swat.encoding",
     "sk_swat.torch_mlp", "sk_swat.autoencoder", "sk_swat.search",
 ]
 

@@ -65,6 +65,12 @@ def test_select_with_perfect_fit():
     assert select_candidate([0.0, 1e-6, 0.5], [30, 10, 1], tol=0.05) == 0
 
 
+def test_select_absolute_slack():
+    # Within 1e-12 of an exact fit counts as tied by default; atol=0 is the purely relative rule.
+    assert select_candidate([0.0, 5e-13], [30, 10], tol=0.05) == 1
+    assert select_candidate([0.0, 5e-13], [30, 10], tol=0.05, atol=0.0) == 0
+
+
 def test_select_ignores_non_finite():
     assert select_candidate([np.nan, 0.2, np.inf, 0.21], [1, 10, 1, 5], tol=0.1) == 3
     assert select_candidate([np.nan, -np.inf, 0.5], [1, 1, 9], tol=0.1) == 2

@@ -15,8 +15,9 @@ from benchmarks.cornn.compare import compare_results, comparison_markdown
 from benchmarks.cornn.experiments import DEPTHS, EXPERIMENTS, get_experiment
 from benchmarks.cornn.provenance import record_run
 from benchmarks.cornn.report import summarise
-from benchmarks.cornn.results import DEFAULT_OUTPUT_DIR, atomic_write_text
+from benchmarks.cornn.results import DEFAULT_OUTPUT_DIR
 from benchmarks.cornn.runner import run_experiment
+from sk_swat.utils import atomic_write
 
 __all__ = ["build_parser", "main"]
 
@@ -158,7 +159,7 @@ def _compare(args):
     """``--compare``: the reproduction report of ``--output-dir`` against the reference folder."""
     results = compare_results(args.compare, args.output_dir, experiments=args.experiments, quick=args.quick)
     text = comparison_markdown(results, args.compare, args.output_dir)
-    atomic_write_text(Path(args.output_dir) / "reproduction.md", text)
+    atomic_write(Path(args.output_dir) / "reproduction.md", text)
     print(text, end="")
     return 0 if all(r.reproduced for r in results) else 1
 

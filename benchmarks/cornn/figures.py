@@ -5,7 +5,7 @@ import io
 import numpy as np
 
 from benchmarks.cornn.experiments import TUNING_FUNCTIONS, config_params, function_number
-from benchmarks.cornn.results import atomic_write_bytes
+from sk_swat.utils import atomic_write
 
 __all__ = ["plot_activations", "plot_best", "plot_scatter"]
 
@@ -22,7 +22,7 @@ def _figure(width, height):
 def _save(fig, path):
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write(path, buffer.getvalue())
 
 
 def _short(function):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sk_swat
 
-from benchmarks.cornn.results import atomic_write_text
+from sk_swat.utils import atomic_write
 
 __all__ = [
     "PROVENANCE_FIELDS", "bundled_autoencoder_digest", "environment", "read_runs", "record_run", "source_commit"
@@ -149,7 +149,7 @@ def record_run(output_dir, command):
         writer = csv.DictWriter(buffer, fieldnames=PROVENANCE_FIELDS, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows({f: run.get(f, "unrecorded") for f in PROVENANCE_FIELDS} for run in read_runs(output_dir))
-        atomic_write_text(path, buffer.getvalue())
+        atomic_write(path, buffer.getvalue())
     with open(path, "a", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=PROVENANCE_FIELDS, lineterminator="\n")
         if not header:

@@ -17,8 +17,9 @@ from benchmarks.cornn.experiments import (
 )
 from benchmarks.cornn.figures import plot_activations, plot_best, plot_scatter
 from benchmarks.cornn.provenance import read_runs
-from benchmarks.cornn.results import DEFAULT_OUTPUT_DIR, atomic_write_text, read_results, results_path, stem
+from benchmarks.cornn.results import DEFAULT_OUTPUT_DIR, read_results, results_path, stem
 from benchmarks.cornn.selection import TOL, aggregate, best_models, comparison_counts
+from sk_swat.utils import atomic_write
 
 __all__ = ["summarise"]
 
@@ -218,7 +219,7 @@ def summarise(output_dir=DEFAULT_OUTPUT_DIR, *, experiments=None, quick=False, t
         lines += [f"No results yet in {output_dir}."]
     lines += _runs_section(output_dir)
     path = output_dir / ("summary-quick.md" if quick else "summary.md")
-    atomic_write_text(path, "\n".join(lines).rstrip("\n") + "\n")
+    atomic_write(path, "\n".join(lines).rstrip("\n") + "\n")
     return path
 
 

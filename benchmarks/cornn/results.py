@@ -7,17 +7,16 @@ runs), one row per fit, keyed by ``(method, function, config, seed)``.
 import csv
 import io
 import os
-import tempfile
 from pathlib import Path
 
 from filelock import FileLock
+
+from sk_swat.utils import atomic_write
 
 __all__ = [
     "DEFAULT_OUTPUT_DIR",
     "FIELDS",
     "append_row",
-    "atomic_write_bytes",
-    "atomic_write_text",
     "file_lock",
     "read_results",
     "results_path",
@@ -80,68 +79,6 @@ def _valid(row):
     return True
 
 
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path, data, mode):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
-        with os.fdopen(fd, mode, **({"newline": ""} if "b" not in mode else {})) as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path, text):
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written.
-
-    Parameters
-    ----------
-    path : path-like
-        The file; its folder is created if needed.
-    text : str
-        Written as it is (no newline translation).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from benchmarks.cornn.results import atomic_write_text
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     atomic_write_text(Path(tmp, "sub", "a.md"), "# A\\n")
-    ...     Path(tmp, "sub", "a.md").read_text()
-    '# A\\n'
-    """
-    _atomic_write(path, text, "w")
-
-
-def atomic_write_bytes(path, data):
-    """Write ``data`` to ``path`` through a temporary file and a rename: never half-written.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from benchmarks.cornn.results import atomic_write_bytes
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     atomic_write_bytes(Path(tmp, "a.bin"), b"\\x89PNG")
-    ...     Path(tmp, "a.bin").read_bytes()
-    b'\\x89PNG'
-    """
-    _atomic_write(path, data, "wb")
-
-
 def write_csv(path, rows):
     """Write ``rows`` (dicts with at least ``FIELDS``) as a results CSV, atomically.
 
@@ -159,7 +96,7 @@ def write_csv(path, rows):
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     writer.writerows({f: row[f] for f in FIELDS} for row in rows)
-    atomic_write_text(path, buffer.getvalue())
+    atomic_write(path, buffer.getvalue())
 
 
 def append_row(path, row):

@@ -65,7 +65,7 @@ def _run_task(task):
     import json
 
     from sk_swat import load_cornn
-    from sk_swat._device import resolve_device
+    from sk_swat.utils import resolve_device
 
     configuration, function, seed, device, quick = task
     with _one_torch_thread():
@@ -100,12 +100,12 @@ def _load_autoencoders(estimator):
     of every worker would count the loading (seconds) as fit time.
     """
     from sk_swat import SWATRegressor
-    from sk_swat._device import resolve_device
-    from sk_swat._regressor import _frozen_autoencoder  # private: the per-process cache a fit uses
+    from sk_swat.autoencoder.loading import cached_autoencoder
+    from sk_swat.utils import resolve_device
 
     for est in [estimator, *estimator.get_params(deep=True).values()]:
         if isinstance(est, SWATRegressor):
-            _frozen_autoencoder(est.autoencoder, est.revision, str(resolve_device(est.device)))
+            cached_autoencoder(est.autoencoder, est.revision, str(resolve_device(est.device)))
 
 
 def _iter_results(func, tasks, n_jobs, backend):

@@ -6,6 +6,8 @@ the lowest, the one with the fewest non-zero parameters.
 
 import numpy as np
 
+from sk_swat.search import select_candidate
+
 __all__ = ["TOL", "aggregate", "best_models", "comparison_counts", "select_best"]
 
 #: Relative MSE tolerance of the best-model rule.
@@ -15,7 +17,11 @@ TOL = 0.05
 def select_best(models, tol=TOL):
     """The paper's rule: the fewest non-zeros among the models within ``(1 + tol)`` of the lowest MSE.
 
-    Ties go to the lower MSE, then to the first model given.
+    Ties go to the lower MSE, then to the first model given. The rule is the
+    estimator's (:func:`sk_swat.search.select_candidate`, which
+    :class:`~sk_swat.SWATRegressor` applies to its candidates), applied here
+    to test MSEs, without its absolute slack (``atol=0``): purely relative,
+    as the paper states it.
 
     Parameters
     ----------
@@ -43,9 +49,9 @@ def select_best(models, tol=TOL):
     models = list(models)
     if not models:
         raise ValueError("select_best needs at least one model.")
-    lowest = min(float(m["test_mse"]) for m in models)
-    within = [m for m in models if float(m["test_mse"]) <= (1.0 + tol) * lowest]
-    return min(within, key=lambda m: (float(m["n_nonzero"]), float(m["test_mse"])))
+    mse = [float(m["test_mse"]) for m in models]
+    n_nonzero = [float(m["n_nonzero"]) for m in models]
+    return models[select_candidate(mse, n_nonzero, tol, atol=0.0)]
 
 
 def aggregate(rows):

@@ -19,7 +19,6 @@ evaluate-autoencoder`` calls.
 
 import csv
 import io
-import os
 import shlex
 import time
 from pathlib import Path
@@ -29,8 +28,9 @@ import torch
 
 from .. import encoding
 from ..torch_mlp import real_entries_tensor
-from .functional import decoded_forward, percentage_error, relative_error, sample_inputs
-from .random_mlps import hard_forward, random_mlp_tokens
+from ..utils import atomic_write, resolve_device
+from .functional import decoded_forward, per_decoder_errors, sample_inputs
+from .random_mlps import random_mlp_tokens
 
 __all__ = ["decoder_errors", "fidelity", "smoothness_map", "write_fidelity_report"]
 
@@ -69,8 +69,6 @@ def _generator(seed, stream=0):
 def _model_device(model, device):
     if device is None:
         return next(model.parameters()).device
-    from .._device import resolve_device
-
     device = resolve_device(device)
     model.to(device)
     return device
@@ -78,23 +76,17 @@ def _model_device(model, device):
 
 @torch.no_grad()
 def decoder_errors(x, tokens, depth, n_inputs, decoded):
-    """Relative and percentage errors of decoded MLPs against the MLPs they encode.
+    """Relative and percentage errors of decoded MLPs against the MLPs they encode, as arrays.
+
+    :func:`~sk_swat.autoencoder.functional.per_decoder_errors`, with NaN
+    reported as ``inf``.
 
     Parameters
     ----------
-    x : Tensor of shape (n_points, n_inputs)
-        Inputs.
-    tokens : Tensor of shape (batch, N_TOKENS, TOKEN_WIDTH)
-        The original MLPs (hard masks and one-hot activations, as
-        :func:`~sk_swat.autoencoder.random_mlps.random_mlp_tokens` draws them).
-    depth : int
-        Depth of the original MLPs.
-    n_inputs : int
-        Number of inputs.
-    decoded : list of Tensor
-        Raw decoder outputs (activation and mask columns as logits), entry
-        ``k - 1`` from the depth-``k`` decoder, as
-        :meth:`~sk_swat.autoencoder.SWATAutoencoder.decode_all` returns them.
+    x, tokens, depth, n_inputs, decoded
+        As for :func:`~sk_swat.autoencoder.functional.per_decoder_errors`:
+        inputs, the original MLPs as token matrices, their depth, the number
+        of inputs, and the raw output of every depth's decoder.
 
     Returns
     -------
@@ -123,14 +115,8 @@ def decoder_errors(x, tokens, depth, n_inputs, decoded):
     >>> relative.shape, float(relative[:, 1].max()), float(percentage[:, 1].max())
     ((5, 4), 0.0, 0.0)
     """
-    f = hard_forward(x, tokens, depth, n_inputs)
-    relative, percentage = [], []
-    for k, raw in enumerate(decoded, start=1):
-        f_hat = decoded_forward(x, raw, k, n_inputs, hard=True)
-        relative.append(relative_error(f, f_hat))
-        percentage.append(percentage_error(f, f_hat))
-    relative = torch.stack(relative, dim=1).double().cpu().numpy()
-    percentage = torch.stack(percentage, dim=1).double().cpu().numpy()
+    relative, percentage = per_decoder_errors(x, tokens, depth, n_inputs, decoded)
+    relative, percentage = relative.double().cpu().numpy(), percentage.double().cpu().numpy()
     return np.nan_to_num(relative, nan=np.inf), np.nan_to_num(percentage, nan=np.inf)
 
 
@@ -415,17 +401,6 @@ def smoothness_map(
 # --------------------------------------------------------------------------- the report
 
 
-def _atomic_write_bytes(path, data):
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _csv_bytes(rows):
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
@@ -599,7 +574,7 @@ def write_fidelity_report(
     output_dir.mkdir(parents=True, exist_ok=True)
     paths = {"csv": output_dir / "fidelity.csv", "markdown": output_dir / "fidelity.md",
              "png": output_dir / "smoothness.png"}
-    _atomic_write_bytes(paths["csv"], _csv_bytes(rows))
-    _atomic_write_bytes(paths["markdown"], markdown.encode("utf-8"))
-    _atomic_write_bytes(paths["png"], png.getvalue())
+    atomic_write(paths["csv"], _csv_bytes(rows))
+    atomic_write(paths["markdown"], markdown.encode("utf-8"))
+    atomic_write(paths["png"], png.getvalue())
     return paths

@@ -142,3 +142,58 @@ def percentage_error(f, f_hat, eps=1e-8):
     tensor([10.0000])
     """
     return 100 * ((f - f_hat).abs() / (f.abs() + eps)).median(-1).values
+
+
+def per_decoder_errors(x, tokens, depth, n_inputs, decoded):
+    """Errors of every depth's decoding of MLPs against the MLPs that were encoded.
+
+    The measure of the autoencoder's fidelity, written once: pretraining
+    tracks the median over MLPs of the best decoder's relative error on its
+    held-out set, and :func:`sk_swat.autoencoder.evaluation.fidelity`
+    reports it.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_points, n_inputs)
+        Inputs.
+    tokens : Tensor of shape (batch, N_TOKENS, TOKEN_WIDTH)
+        The original MLPs (hard masks and one-hot activations, as
+        :func:`~sk_swat.autoencoder.random_mlps.random_mlp_tokens` draws them).
+    depth : int
+        Depth of the original MLPs.
+    n_inputs : int
+        Number of inputs.
+    decoded : list of Tensor
+        Raw decoder outputs (activation and mask columns as logits), entry
+        ``k - 1`` from the depth-``k`` decoder, as
+        :meth:`~sk_swat.autoencoder.SWATAutoencoder.decode_all` returns them.
+
+    Returns
+    -------
+    relative : Tensor of shape (batch, len(decoded))
+        :func:`relative_error` of every decoded MLP, run with hard decoding;
+        ``relative.min(dim=1)`` is the best decoder's. NaN where a decoded
+        MLP overflows.
+    percentage : Tensor of shape (batch, len(decoded))
+        :func:`percentage_error` of every decoded MLP.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.autoencoder.random_mlps import random_mlp_tokens
+    >>> from sk_swat.autoencoder.functional import per_decoder_errors, sample_inputs
+    >>> g = torch.Generator().manual_seed(0)
+    >>> tokens = random_mlp_tokens(5, depth=2, n_inputs=2, generator=g)
+    >>> relative, _ = per_decoder_errors(sample_inputs(100, 2, generator=g), tokens, 2, 2, [tokens] * 4)
+    >>> relative.shape, float(relative[:, 1].max())
+    (torch.Size([5, 4]), 0.0)
+    """
+    from .random_mlps import hard_forward
+
+    f = hard_forward(x, tokens, depth, n_inputs)
+    relative, percentage = [], []
+    for k, raw in enumerate(decoded, start=1):
+        f_hat = decoded_forward(x, raw, k, n_inputs, hard=True)
+        relative.append(relative_error(f, f_hat))
+        percentage.append(percentage_error(f, f_hat))
+    return torch.stack(relative, dim=1), torch.stack(percentage, dim=1)

@@ -10,7 +10,6 @@ import dataclasses
 import json
 import math
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -23,8 +22,10 @@ from tqdm.auto import tqdm
 from .. import encoding
 from ..encoding import N_ACTIVATIONS, split_tokens
 from ..torch_mlp import real_entries_tensor
+from ..utils import atomic_path, resolve_device
 from .configuration import SWATAutoencoderConfig
-from .functional import decoded_forward, relative_error, sample_inputs
+from .functional import decoded_forward, per_decoder_errors, relative_error, sample_inputs
+from .loading import no_weight_loading_bar
 from .modeling import SWATAutoencoder
 from .random_mlps import hard_forward, random_mlp_tokens
 
@@ -205,36 +206,12 @@ def holdout_error(model, x, sets):
     real = {}
     for depth, tokens in sets:
         real = real_entries_tensor(depth, n_inputs, tokens.device)
-        f = hard_forward(x, tokens, depth, n_inputs)
         decoded = model.decode_all(model.encode(tokens, real))
-        errors = torch.stack(
-            [relative_error(f, decoded_forward(x, raw, k + 1, n_inputs, hard=True)) for k, raw in enumerate(decoded)],
-            dim=1,
-        )
-        best = errors.min(dim=1).values
+        relative, _ = per_decoder_errors(x, tokens, depth, n_inputs, decoded)
+        best = relative.min(dim=1).values
         per_depth[depth] = float(best.median())
         best_all.append(best)
     return float(torch.cat(best_all).median()), per_depth
-
-
-def _atomic_torch_save(obj, path):
-    tmp = Path(f"{path}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def _atomic_save_pretrained(model, directory):
-    from .loading import no_weight_loading_bar
-
-    directory = Path(directory)
-    tmp, old = directory.with_name(directory.name + ".tmp"), directory.with_name(directory.name + ".old")
-    shutil.rmtree(tmp, ignore_errors=True)
-    with no_weight_loading_bar():  # transformers' "Writing model shards" bar, at every checkpoint
-        model.save_pretrained(tmp)
-    if directory.exists():
-        os.replace(directory, old)
-    os.replace(tmp, directory)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _step_generator(seed, rank, step, device):
@@ -295,12 +272,9 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
         if not dist.is_initialized():
             dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
         rank, world = dist.get_rank(), dist.get_world_size()
-    if device is None:
-        if torch.cuda.is_available():
-            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-        else:
-            device = torch.device("cpu")
-    device = torch.device(device)
+    device = resolve_device("auto" if device is None else device)
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))  # torchrun: one GPU per rank
 
     checkpoint_path = output_dir / CHECKPOINT
     state = None
@@ -351,19 +325,20 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
         last_error, per_depth = holdout_error(model, holdout_x, holdout_sets)
         model.train()
         seconds = total_seconds + time.perf_counter() - start
-        _atomic_torch_save(
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "step": step,
-                "mlps_seen": mlps_seen,
-                "seconds": seconds,
-                "config": config.to_dict(),
-                "settings": dataclasses.asdict(settings),
-            },
-            checkpoint_path,
-        )
-        _atomic_save_pretrained(model, output_dir / MODEL_DIR)
+        state = {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "step": step,
+            "mlps_seen": mlps_seen,
+            "seconds": seconds,
+            "config": config.to_dict(),
+            "settings": dataclasses.asdict(settings),
+        }
+        with atomic_path(checkpoint_path) as part:
+            torch.save(state, part)
+        # Without transformers' "Writing model shards" bar at every checkpoint.
+        with atomic_path(output_dir / MODEL_DIR) as part, no_weight_loading_bar():
+            model.save_pretrained(part)
         log = output_dir / LOG
         new = not log.exists()
         with open(log, "a", newline="") as fh:

@@ -1,4 +1,4 @@
-"""Helpers shared by the baselines: devices, seeding, torch <-> SparseMLP, full-batch training."""
+"""Helpers shared by the baselines: seeding, torch <-> SparseMLP, full-batch training."""
 
 from contextlib import contextmanager
 
@@ -7,7 +7,6 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._device import resolve_device  # noqa: F401  (re-exported for the baselines)
 from ..activations import ACTIVATIONS, LEAKY_RELU_SLOPE, NeuronwiseActivation, torch_activation_module
 from ..mlp import SparseMLP
 

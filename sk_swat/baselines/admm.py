@@ -28,9 +28,9 @@ import math
 import numpy as np
 import torch
 
-from ..activations import NUMPY_ACTIVATIONS
 from ..mlp import SparseMLP
-from ._common import as_tensors, resolve_device, sequential_to_mlp, torch_seeded, train_full_batch
+from ..utils import resolve_device
+from ._common import as_tensors, sequential_to_mlp, torch_seeded, train_full_batch
 
 __all__ = ["admm_prune", "admm_prune_mlp", "simplify_mlp"]
 
@@ -159,7 +159,9 @@ def simplify_mlp(mlp):
     neuron whose incoming weights are all zero outputs a constant; it is
     folded into the next layer's biases and dropped. Both are repeated until
     nothing changes. The result computes the same function (up to rounding)
-    with at most as many non-zeros.
+    with at most as many non-zeros. It is
+    :meth:`SparseMLP.without_dead_neurons <sk_swat.mlp.SparseMLP.without_dead_neurons>`
+    with ``keep_one=False, thorough=True``: a layer may lose every neuron.
 
     Parameters
     ----------
@@ -180,26 +182,7 @@ def simplify_mlp(mlp):
     >>> small.architecture["hidden_layer_sizes"], small.biases[-1]
     ([1], array([2.5]))
     """
-    weights = [w.copy() for w in mlp.weights]
-    biases = [b.copy() for b in mlp.biases]
-    codes = [a.copy() for a in mlp.activations]
-    masks = [m.copy() for m in mlp.masks]
-    changed = True
-    while changed:
-        changed = False
-        for j in range(mlp.depth):
-            for h in np.flatnonzero(masks[j]):
-                if weights[j + 1][h].any() and weights[j][:, h].any():
-                    continue
-                if weights[j + 1][h].any():  # constant neuron: fold it into the next biases
-                    constant = NUMPY_ACTIVATIONS[codes[j][h]](np.array(biases[j][h]))
-                    biases[j + 1] += constant * weights[j + 1][h]
-                masks[j][h] = False
-                weights[j][:, h] = 0.0
-                weights[j + 1][h] = 0.0
-                biases[j][h] = 0.0
-                changed = True
-    return SparseMLP(weights, biases, codes, masks)
+    return mlp.without_dead_neurons(keep_one=False, thorough=True)
 
 
 def admm_prune_mlp(

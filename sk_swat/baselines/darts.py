@@ -6,17 +6,17 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ..activations import N_ACTIVATIONS, candidate_activations
+from ..utils import resolve_device
 from ._common import (
     as_tensors,
     build_sequential,
     draw_seed,
     mse,
     SparseMLPPredictMixin,
-    resolve_device,
     sequential_to_mlp,
     torch_seeded,
     train_full_batch,
@@ -86,6 +86,14 @@ def _split(n_samples, validation_fraction, rng):
     return order[n_val:], order[:n_val]
 
 
+def _positive_rows(X, y, sample_weight):
+    """The rows of positive weight, and their weights (None when they are all equal)."""
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    positive = sample_weight > 0
+    X, y, sample_weight = X[positive], y[positive], sample_weight[positive]
+    return X, y, None if np.all(sample_weight == sample_weight[0]) else sample_weight
+
+
 class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     """DARTS architecture search for an MLP, retraining, then ADMM pruning.
 
@@ -116,13 +124,18 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     ``threshold``): ``admm_iter`` Adam epochs of W-steps with a Z/U update
     every 100 epochs, then ``admm_retrain_iter`` epochs under the fixed mask.
 
-    ``X`` and ``y`` are used as given: nothing is scaled (the CORNN data
-    are already scaled, inputs to [-1, 1] and targets to (-1, 1)).
+    ``X`` and ``y`` are used as given, not scaled as
+    :class:`~sk_swat.SWATRegressor` scales them: the paper's baselines train
+    on CORNN's own scaling (:mod:`sk_swat.baselines` says more).
 
     Parameters
     ----------
     n_layers : int, default=1
-        Number of hidden layers of the supernet (the paper runs 1 to 4).
+        Number of hidden layers of the supernet (the paper runs 1 to 4): one
+        fixed depth, whose widths and activations the search chooses. Not
+        ``hidden_layer_sizes`` (:class:`DenseMLPRegressor`), which fixes the
+        widths too, nor :class:`~sk_swat.SWATRegressor`'s ``depths``, a set
+        of depths searched together.
     max_width : int, default=7
         Most neurons per hidden layer (the candidate widths are 1..max_width).
     n_epochs : int, default=50
@@ -157,8 +170,8 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the mini-batch order and every initialisation (in a
         forked torch generator). An int gives identical fits on one device.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train; "auto" takes CUDA when there is one.
+    device : str or torch.device, default="auto"
+        "auto" (CUDA if available, else CPU), "cpu", "cuda" or "cuda:N".
 
     Attributes
     ----------
@@ -186,6 +199,8 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` had string column names.
+    device_ : str
+        The device the network was trained on.
 
     See Also
     --------
@@ -222,7 +237,7 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         "admm_iter": [Interval(Integral, 0, None, closed="left")],
         "admm_retrain_iter": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
-        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "device": [str, torch.device],
     }
 
     def __init__(
@@ -241,7 +256,7 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         admm_iter=3000,
         admm_retrain_iter=3000,
         random_state=None,
-        device="cpu",
+        device="auto",
     ):
         self.n_layers = n_layers
         self.max_width = max_width
@@ -259,7 +274,7 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         self.device = device
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Search, retrain and prune.
 
         Parameters
@@ -268,6 +283,14 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
             Training inputs, used as given (not scaled).
         y : array-like of shape (n_samples,)
             Targets, used as given (not scaled).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights; every loss (search mini-batches, the
+            validation loss, retraining, ADMM) is the weighted mean of the
+            squared errors. Rows of weight zero are dropped first, so they are
+            the same as no rows, and equal weights are the same as None. The
+            search draws its validation split and mini-batches by row, so an
+            integer weight equals repeating the row only in the full-batch
+            stages after the search. None weighs all rows equally.
 
         Returns
         -------
@@ -275,6 +298,8 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         X, y = validate_data(self, X, y, y_numeric=True, dtype=[np.float64, np.float32])
+        if sample_weight is not None:
+            X, y, sample_weight = _positive_rows(X, y, sample_weight)
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         train_idx, val_idx = _split(X.shape[0], self.validation_fraction, rng)
@@ -282,8 +307,8 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         with torch_seeded(draw_seed(rng)):
             net = _Supernet(X.shape[1], self.n_layers, self.max_width)
         net.to(device)
-        X_t, y_t, _ = as_tensors(X, y, None, device)
-        self.loss_curve_, self.validation_loss_curve_ = self._search(net, X_t, y_t, train_idx, val_idx, rng)
+        X_t, y_t, w_t = as_tensors(X, y, sample_weight, device)
+        self.loss_curve_, self.validation_loss_curve_ = self._search(net, X_t, y_t, w_t, train_idx, val_idx, rng)
         self.n_iter_ = self.n_epochs
         with torch.no_grad():
             self.width_probabilities_ = torch.softmax(net.width_logits, -1).cpu().double().numpy()
@@ -293,7 +318,7 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         with torch_seeded(draw_seed(rng)):
             module = build_sequential(X.shape[1], widths, codes)
         module.to(device)
-        train_full_batch(module, X_t, y_t, None, n_iter=self.retrain_iter, learning_rate=self.learning_rate)
+        train_full_batch(module, X_t, y_t, w_t, n_iter=self.retrain_iter, learning_rate=self.learning_rate)
         self.unpruned_mlp_ = sequential_to_mlp(module)
         self.search_architecture_ = self.unpruned_mlp_.architecture
 
@@ -306,14 +331,20 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
             n_iter=self.admm_iter,
             retrain_iter=self.admm_retrain_iter,
             learning_rate=self.learning_rate,
+            sample_weight=sample_weight,
             device=device,
         )
         self.n_nonzero_ = self.mlp_.n_nonzero
         self.architecture_ = self.mlp_.architecture
+        self.device_ = str(device)
         return self
 
-    def _search(self, net, X, y, train_idx, val_idx, rng):
+    def _search(self, net, X, y, w, train_idx, val_idx, rng):
         """First-order DARTS: alternate architecture steps (validation) and weight steps (training)."""
+
+        def loss(rows):
+            return mse(net(X[rows]), y[rows], None if w is None else w[rows] / w[rows].sum())
+
         weight_opt = torch.optim.Adam(net.weight_parameters(), lr=self.learning_rate)
         arch_opt = torch.optim.Adam(net.arch_parameters(), lr=self.arch_learning_rate, betas=_ARCH_BETAS)
         weights, archs = net.weight_parameters(), net.arch_parameters()
@@ -321,7 +352,7 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         val_bs = min(self.batch_size, len(val_idx))
         n_batches = -(-len(train_idx) // train_bs)
         val_batches = []
-        X_val, y_val = X[torch.as_tensor(val_idx, device=X.device)], y[torch.as_tensor(val_idx, device=X.device)]
+        val_rows = torch.as_tensor(val_idx, device=X.device)
         losses = torch.zeros(self.n_epochs, device=X.device)
         val_losses = torch.zeros(self.n_epochs, device=X.device)
         for epoch in range(self.n_epochs):
@@ -332,15 +363,15 @@ class DartsMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
                     val_batches = list(val_order.split(val_bs))
                 v = val_batches.pop()
                 arch_opt.zero_grad(set_to_none=True)
-                mse(net(X[v]), y[v]).backward(inputs=archs)
+                loss(v).backward(inputs=archs)
                 arch_opt.step()
 
                 t = order[b * train_bs : (b + 1) * train_bs]
                 weight_opt.zero_grad(set_to_none=True)
-                loss = mse(net(X[t]), y[t])
-                loss.backward(inputs=weights)
+                train_loss = loss(t)
+                train_loss.backward(inputs=weights)
                 weight_opt.step()
-                losses[epoch] += loss.detach() / n_batches
+                losses[epoch] += train_loss.detach() / n_batches
             with torch.no_grad():
-                val_losses[epoch] = mse(net(X_val), y_val)
+                val_losses[epoch] = loss(val_rows)
         return losses.cpu().double().tolist(), val_losses.cpu().double().tolist()

@@ -3,17 +3,18 @@
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ..activations import ACTIVATIONS
+from ..utils import resolve_device
 from ._common import (
     as_tensors,
     build_sequential,
     draw_seed,
     SparseMLPPredictMixin,
-    resolve_device,
     sequential_to_mlp,
     torch_seeded,
     train_full_batch,
@@ -43,16 +44,18 @@ class DenseMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     and no regularisation. Training runs in float32; the fitted network is
     kept as a :class:`~sk_swat.mlp.SparseMLP` (numpy, float64).
 
-    ``X`` and ``y`` are used as given: nothing is scaled. The CORNN data are
-    already scaled (inputs to [-1, 1], targets to (-1, 1)), which is what the
-    paper trains on; scale other data yourself (e.g. in a
-    :class:`~sklearn.pipeline.Pipeline` with a
-    :class:`~sklearn.compose.TransformedTargetRegressor`).
+    ``X`` and ``y`` are used as given, not scaled as
+    :class:`~sk_swat.SWATRegressor` scales them: the paper's baselines train
+    on CORNN's own scaling (:mod:`sk_swat.baselines` says more).
 
     Parameters
     ----------
     hidden_layer_sizes : array-like of int, default=(7,)
-        Width of each hidden layer. The paper uses 1 to 4 layers of 7.
+        Width of each hidden layer: a fixed shape, as in
+        :class:`~sklearn.neural_network.MLPRegressor` (and
+        :class:`PrunedMLPRegressor`). The paper uses 1 to 4 layers of 7.
+        :class:`~sk_swat.SWATRegressor`'s ``depths`` is not this: it lists
+        the depths to search, and the widths come out of the search.
     activation : {"sigmoid", "tanh", "leaky_relu"}, default="tanh"
         Activation of every hidden neuron (leaky ReLU has slope 0.01).
     learning_rate : float, default=0.01
@@ -63,9 +66,8 @@ class DenseMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         Seeds the weight initialisation (in a forked torch generator, so the
         global torch random state is left alone). An int gives identical
         fits on the same device.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train; "auto" takes CUDA when there is one. Networks this
-        small usually train faster on the CPU.
+    device : str or torch.device, default="auto"
+        "auto" (CUDA if available, else CPU), "cpu", "cuda" or "cuda:N".
 
     Attributes
     ----------
@@ -83,6 +85,8 @@ class DenseMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` had string column names.
+    device_ : str
+        The device the network was trained on.
 
     See Also
     --------
@@ -109,7 +113,7 @@ class DenseMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
-        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "device": [str, torch.device],
     }
 
     def __init__(
@@ -120,7 +124,7 @@ class DenseMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         learning_rate=0.01,
         max_iter=6000,
         random_state=None,
-        device="cpu",
+        device="auto",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -164,5 +168,6 @@ class DenseMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         self.n_iter_ = self.max_iter
         self.n_nonzero_ = self.mlp_.n_nonzero
         self.architecture_ = self.mlp_.architecture
+        self.device_ = str(device)
         return self
 

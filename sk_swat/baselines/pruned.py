@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -11,7 +12,8 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from ..activations import ACTIVATIONS
 from ..mlp import SparseMLP
 from ..search import prune_to_tolerance, refine
-from ._common import SparseMLPPredictMixin, resolve_device
+from ..utils import resolve_device
+from ._common import SparseMLPPredictMixin
 from .dense import check_hidden_layer_sizes
 
 __all__ = ["PrunedMLPRegressor"]
@@ -32,12 +34,16 @@ class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     ``hardening="validated"``, so the two differ only in where the network
     to prune comes from.
 
-    Like the other baselines it uses ``X`` and ``y`` as given (no scaling).
+    ``X`` and ``y`` are used as given, not scaled as
+    :class:`~sk_swat.SWATRegressor` scales them: the paper's baselines train
+    on CORNN's own scaling (:mod:`sk_swat.baselines` says more).
 
     Parameters
     ----------
     hidden_layer_sizes : array-like of int, default=(7,)
-        Width of each hidden layer before pruning.
+        Width of each hidden layer before pruning: a fixed shape, as in
+        :class:`DenseMLPRegressor` (pruning may remove neurons, never adds
+        any).
     activation : {"sigmoid", "tanh", "leaky_relu"}, default="tanh"
         Activation of every hidden neuron.
     max_iter : int, default=300
@@ -50,8 +56,8 @@ class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         Share of the rows held out to judge the pruning (at least one row).
     random_state : int, RandomState instance or None, default=None
         Seeds the starts and the validation split.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train.
+    device : str or torch.device, default="auto"
+        "auto" (CUDA if available, else CPU), "cpu", "cuda" or "cuda:N".
 
     Attributes
     ----------
@@ -63,8 +69,13 @@ class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         Non-zero weights and biases of ``mlp_``.
     architecture_ : dict
         ``mlp_.architecture``.
+    n_iter_ : int
+        ``max_iter``: the L-BFGS iteration budget of the dense training and
+        of every retraining (L-BFGS may stop earlier when it converges).
     n_features_in_ : int
         Number of features seen during fit.
+    device_ : str
+        The device the network was trained on.
 
     Examples
     --------
@@ -86,11 +97,11 @@ class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "random_state": ["random_state"],
-        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "device": [str, torch.device],
     }
 
     def __init__(self, *, hidden_layer_sizes=(7,), activation="tanh", max_iter=300, n_restarts=2, tol=0.05,
-                 validation_fraction=0.1, random_state=None, device="cpu"):
+                 validation_fraction=0.1, random_state=None, device="auto"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.max_iter = max_iter
@@ -140,4 +151,6 @@ class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
                                        n_iter=self.max_iter, **rows)
         self.n_nonzero_ = self.mlp_.n_nonzero
         self.architecture_ = self.mlp_.architecture
+        self.n_iter_ = self.max_iter
+        self.device_ = str(device)
         return self
