@@ -63,7 +63,7 @@ def sparsest_within_5_percent(cv_results):
     """Index of the setting with the fewest non-zeros among those within 5 % of the lowest MSE."""
     mse = -np.asarray(cv_results["mean_test_mse"])
     nonzero = np.asarray(cv_results["mean_test_n_nonzero"])
-    candidates = np.flatnonzero(mse <= 1.05 * mse.min())
+    candidates = np.flatnonzero(mse <= 1.05 * np.nanmin(mse))  # a failed fit scores NaN
     return int(candidates[np.argmin(nonzero[candidates])])
 
 

@@ -490,7 +490,8 @@ def _reinitialised(mlp, rng):
     """``mlp`` with its non-zero weights and biases drawn anew as ``torch.nn.Linear`` draws them."""
     weights, biases = [], []
     for w, b in zip(mlp.weights, mlp.biases):
-        bound = 1.0 / math.sqrt(w.shape[0])
+        # As torch.nn.Linear: no inputs (a hidden layer pruned to nothing) gives a bound of 0.
+        bound = 1.0 / math.sqrt(w.shape[0]) if w.shape[0] else 0.0
         weights.append(np.where(w != 0, rng.uniform(-bound, bound, w.shape), 0.0))
         biases.append(np.where(b != 0, rng.uniform(-bound, bound, b.shape), 0.0))
     return SparseMLP(weights, biases, mlp.activations)

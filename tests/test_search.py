@@ -398,3 +398,18 @@ def test_prune_to_tolerance_respects_the_budget_and_prunes(data):
     assert np.mean((small.predict(X) - y) ** 2) <= base * 1.05
     # A budget nothing can meet leaves the network as it was.
     assert search.prune_to_tolerance(dense, X, y, X, y, limit=0.0, n_iter=20) == dense.compact()
+
+
+def test_refine_restarts_with_a_hidden_layer_pruned_to_nothing():
+    # Strong compactness penalties can empty a hidden layer; the restarts must still draw weights.
+    rng = np.random.RandomState(0)
+    mlp = SparseMLP(
+        [np.zeros((2, 0)), np.zeros((0, 3)), rng.randn(3, 1)],
+        [np.zeros(0), rng.randn(3), rng.randn(1)],
+        [[], ["tanh"] * 3],
+    )
+    X = rng.uniform(-1, 1, (50, 2))
+    y = X[:, 0] ** 2
+    refined = refine(mlp, X, y, n_iter=5, n_restarts=2, random_state=0)
+    assert [w.shape for w in refined.weights] == [(2, 0), (0, 3), (3, 1)]
+    assert np.all(np.isfinite(refined.predict(X)))
