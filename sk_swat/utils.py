@@ -27,6 +27,7 @@ def resolve_device(device):
     Returns
     -------
     torch.device
+        The device, with ``"auto"`` resolved.
 
     Raises
     ------

@@ -83,10 +83,17 @@ def decoder_errors(x, tokens, depth, n_inputs, decoded):
 
     Parameters
     ----------
-    x, tokens, depth, n_inputs, decoded
-        As for :func:`~sk_swat.autoencoder.functional.per_decoder_errors`:
-        inputs, the original MLPs as token matrices, their depth, the number
-        of inputs, and the raw output of every depth's decoder.
+    x : Tensor of shape (n_points, n_inputs)
+        Inputs.
+    tokens : Tensor of shape (batch, N_TOKENS, TOKEN_WIDTH)
+        The original MLPs as token matrices.
+    depth : int
+        Depth of the original MLPs.
+    n_inputs : int
+        Number of inputs.
+    decoded : list of Tensor
+        Raw output of every depth's decoder, as for
+        :func:`~sk_swat.autoencoder.functional.per_decoder_errors`.
 
     Returns
     -------
