@@ -15,7 +15,8 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from ._scaling import ScaledMLPRegressor
 from .activations import ACTIVATIONS
 from .encoding import MAX_DEPTH, MAX_INPUTS
-from .search import MASK_RELAXATIONS, SearchSettings, latent_search, prune_to_tolerance, refine, select_candidate
+from .refinement import prune_to_tolerance, refine_many
+from .search import MASK_RELAXATIONS, SearchSettings, latent_search, select_candidate
 from .utils import resolve_device
 
 # The search parameters' defaults are written once, in SearchSettings.
@@ -117,18 +118,19 @@ class SWATRegressor(ScaledMLPRegressor):
     validation_fraction : float, default=0.1
         Share of the training rows held out to choose among candidates (at
         least one row). 0 chooses on the training rows.
-    refine_iter : int, default=300
-        Most L-BFGS iterations that train every candidate's surviving weights
-        with its sparsity pattern fixed, on the rows not held out for
-        validation, before the candidates are compared. 0 turns refinement
-        off. Not in the paper: the latent search finds the structure well but
+    refine_iter : int, default=100
+        Most Levenberg-Marquardt steps that train every candidate's surviving
+        weights with its sparsity pattern fixed, on the rows not held out for
+        validation, before the candidates are compared
+        (:func:`~sk_swat.refinement.refine_many`: all candidates and starts
+        together, in float64). 0 turns refinement off. Not in the paper: the latent search finds the structure well but
         its decoded weights only roughly, and a candidate that fits worst
         before refinement may fit best after it (see :ref:`parameters`).
     refine_restarts : int, default=2
         Fresh random draws of every candidate's surviving weights that are
         refined besides its decoded weights; the one with the lowest training
         loss is kept. The decoded weights of a good structure are often a poor
-        start for L-BFGS (see :ref:`parameters` for what restarts gain and cost).
+        start for it (see :ref:`parameters` for what restarts gain and cost).
     init : {"smooth", "encode", "normal"}, default="smooth"
         Starting latents. "smooth": the codes of random MLPs whose neurons are
         sigmoid or tanh, the first restart of each depth with all 7 neurons per
@@ -156,7 +158,7 @@ class SWATRegressor(ScaledMLPRegressor):
         MSE is also pruned by magnitude, with retraining, as far as its
         validation MSE stays within ``tol`` of the best
         (:func:`~sk_swat.search.prune_to_tolerance`, each step retrained by
-        ``refine_iter // 3`` L-BFGS iterations); skipped with ``refine_iter=0``.
+        ``refine_iter // 3`` Levenberg-Marquardt steps); skipped with ``refine_iter=0``.
     batch_size : int, default=1024
         Rows per search step; smaller data sets use all rows every step.
         Memory does not grow with the number of rows.
@@ -165,6 +167,11 @@ class SWATRegressor(ScaledMLPRegressor):
     random_state : int, RandomState instance or None, default=None
         Seeds the latent starting points, the mini-batches and the
         validation split.
+    n_threads : int or None, default=1
+        Torch (and BLAS) threads the fit runs with; the caller's setting is
+        restored afterwards. The tensors of a fit are small, so one thread is
+        fastest: on a busy 2-core machine a fit took 4 to 10 times longer with
+        2 threads (see :ref:`parameters`). None keeps the caller's setting.
     verbose : int, default=0
         Show progress bars.
 
@@ -257,6 +264,7 @@ class SWATRegressor(ScaledMLPRegressor):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "verbose": ["verbose"],
     }
 
@@ -282,7 +290,7 @@ class SWATRegressor(ScaledMLPRegressor):
         prune_neurons=_SEARCH.prune_neurons,
         tol=0.05,
         validation_fraction=0.1,
-        refine_iter=300,
+        refine_iter=100,
         refine_restarts=2,
         init=_SEARCH.init,
         mask_relaxation=_SEARCH.mask_relaxation,
@@ -290,6 +298,7 @@ class SWATRegressor(ScaledMLPRegressor):
         batch_size=_SEARCH.batch_size,
         device="auto",
         random_state=None,
+        n_threads=1,
         verbose=0,
     ):
         self.autoencoder = autoencoder
@@ -319,6 +328,7 @@ class SWATRegressor(ScaledMLPRegressor):
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
+        self.n_threads = n_threads
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -372,11 +382,8 @@ class SWATRegressor(ScaledMLPRegressor):
         candidates, loss_curve = latent_search(
             autoencoder, Xs[train], ys[train], settings, seed=seed, verbose=self.verbose, **fit_rows
         )
-        networks = [
-            refine(c.mlp, Xs[train], ys[train], n_iter=self.refine_iter, n_restarts=self.refine_restarts,
-                   random_state=seed + i, **fit_rows)
-            for i, c in enumerate(candidates)
-        ]
+        networks = refine_many([c.mlp for c in candidates], Xs[train], ys[train], n_iter=self.refine_iter,
+                               n_restarts=self.refine_restarts, random_state=seed, **fit_rows)
 
         def validation_mse(mlp):
             return np.average((mlp.predict(Xs[val]) - ys[val]) ** 2, weights=sample_weight[val])

@@ -18,6 +18,7 @@ __all__ = [
     "NUMPY_ACTIVATIONS",
     "NeuronwiseActivation",
     "candidate_activations",
+    "neuronwise_activation_and_derivative",
     "leaky_relu",
     "sigmoid",
     "torch_activation_module",
@@ -169,3 +170,43 @@ class NeuronwiseActivation(torch.nn.Module):
 
     def extra_repr(self):
         return f"codes={self.codes.tolist()}"
+
+
+def neuronwise_activation_and_derivative(z, codes):
+    """Each neuron's activation of ``z`` and its derivative, for hand-written Jacobians.
+
+    Parameters
+    ----------
+    z : Tensor of shape (..., n_neurons)
+        Pre-activations.
+    codes : Tensor of int of shape (..., n_neurons), broadcastable to ``z``
+        Activation code of each neuron (its position in :data:`ACTIVATIONS`).
+
+    Returns
+    -------
+    value, derivative : Tensor of the shape of ``z``
+        The activation and its derivative with respect to ``z`` (the leaky
+        ReLU's at 0 is its slope below 0, as in the gradient of
+        ``torch.nn.functional.leaky_relu``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.activations import neuronwise_activation_and_derivative
+    >>> value, slope = neuronwise_activation_and_derivative(torch.zeros(3, dtype=torch.float64), torch.tensor([0, 1, 2]))
+    >>> value.tolist(), slope.tolist()
+    ([0.5, 0.0, 0.0], [0.25, 1.0, 0.01])
+    """
+    # One tanh serves both smooth activations: sigmoid(z) = (1 + tanh(z / 2)) / 2.
+    sigmoid_neuron = codes == 0
+    half = torch.where(sigmoid_neuron, 0.5, 1.0).to(z.dtype)
+    t = torch.tanh(z * half)
+    value = t * half + (1 - half)
+    derivative = (1 - t * t) * (half * half)
+    leaky_neuron = codes == 2
+    if leaky_neuron.any():
+        positive = z > 0
+        value = torch.where(leaky_neuron, torch.where(positive, z, LEAKY_RELU_SLOPE * z), value)
+        slope = torch.full_like(z, LEAKY_RELU_SLOPE).masked_fill(positive, 1.0)
+        derivative = torch.where(leaky_neuron, slope, derivative)
+    return value, derivative

@@ -16,20 +16,18 @@ Adam scales each coordinate on its own, they are optimised independently.
 """
 
 import dataclasses
-import functools
 import math
-import numbers
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .activations import ACTIVATIONS, N_ACTIVATIONS, NeuronwiseActivation
+from .activations import ACTIVATIONS, N_ACTIVATIONS
 from .encoding import layout, split_tokens, tokens_to_mlp
 from .mlp import SparseMLP
 from .torch_mlp import real_entries_tensor, token_mlp_forward
 
-__all__ = ["SearchSettings", "Candidate", "latent_search", "select_candidate", "refine", "prune_to_tolerance"]
+__all__ = ["SearchSettings", "Candidate", "latent_search", "select_candidate"]
 
 _WEIGHT_SHARPNESS = 200.0
 _NEURON_SHARPNESS = 200.0
@@ -396,15 +394,17 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
         with torch.no_grad():
             # Scored before the update, so the kept latent is the one that had this loss.
             if step >= keep_from:
-                better = losses.detach() < best_loss
-                best_loss = torch.where(better, losses.detach(), best_loss)
-                best_z[better] = z.detach()[better]
-                best_t[better] = threshold.detach()[better]
+                better = losses < best_loss
+                best_loss = torch.where(better, losses, best_loss)
+                best_z = torch.where(_per_candidate(better, z), z, best_z)
+                best_t = torch.where(better, threshold, best_t)
         optimizer.step()
         with torch.no_grad():
             threshold.clamp_(0.0, _MAX_THRESHOLD)
-        loss_curve.append(float(losses.detach().mean()))
+        # Kept on the device: reading a value here would wait for the device at every step.
+        loss_curve.append(losses.detach().mean())
 
+    loss_curve = torch.stack(loss_curve).tolist() if loss_curve else []
     found = _hardened(autoencoder, relaxations, best_z, best_t.cpu(), sizes)
     losses = best_loss.cpu().tolist()
     thresholds = best_t.cpu().tolist()
@@ -473,218 +473,3 @@ def select_candidate(val_mse, n_nonzero, tol, *, atol=1e-12):
     eligible = np.flatnonzero(finite & (val_mse <= best * (1 + tol) + atol))
     # Fewest non-zeros, then lowest MSE.
     return int(eligible[np.lexsort((val_mse[eligible], n_nonzero[eligible]))[0]])
-
-
-def _as_random_state(seed):
-    """``sklearn.utils.check_random_state`` without scikit-learn (nothing below the estimator imports it)."""
-    if seed is None or seed is np.random:
-        return np.random.mtrand._rand
-    if isinstance(seed, numbers.Integral):
-        return np.random.RandomState(seed)
-    if isinstance(seed, np.random.RandomState):
-        return seed
-    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance.")
-
-
-def _reinitialised(mlp, rng):
-    """``mlp`` with its non-zero weights and biases drawn anew as ``torch.nn.Linear`` draws them."""
-    weights, biases = [], []
-    for w, b in zip(mlp.weights, mlp.biases):
-        # As torch.nn.Linear: no inputs (a hidden layer pruned to nothing) gives a bound of 0.
-        bound = 1.0 / math.sqrt(w.shape[0]) if w.shape[0] else 0.0
-        weights.append(np.where(w != 0, rng.uniform(-bound, bound, w.shape), 0.0))
-        biases.append(np.where(b != 0, rng.uniform(-bound, bound, b.shape), 0.0))
-    return SparseMLP(weights, biases, mlp.activations)
-
-
-def _train_lbfgs(mlp, x, t, w_row, n_iter):
-    """Train the non-zero weights and biases of a compact ``mlp``; return it and its final loss."""
-    as_tensor = functools.partial(torch.as_tensor, dtype=torch.float64, device=x.device)
-    weights = [as_tensor(w).clone().requires_grad_(True) for w in mlp.weights]
-    biases = [as_tensor(b).clone().requires_grad_(True) for b in mlp.biases]
-    keep_w = [(w != 0).double() for w in weights]
-    keep_b = [(b != 0).double() for b in biases]
-    acts = [NeuronwiseActivation(a).to(x.device) for a in mlp.activations]
-
-    def loss_fn():
-        h = x
-        for j, act in enumerate(acts):
-            h = act(h @ (weights[j] * keep_w[j]) + biases[j] * keep_b[j])
-        sq = ((h @ (weights[-1] * keep_w[-1]) + biases[-1] * keep_b[-1])[:, 0] - t).square()
-        return (sq * w_row).mean() if w_row is not None else sq.mean()
-
-    optimizer = torch.optim.LBFGS(
-        weights + biases, max_iter=n_iter, history_size=20, line_search_fn="strong_wolfe",
-        tolerance_grad=1e-12, tolerance_change=1e-15,
-    )
-
-    def closure():
-        optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn()
-        loss.backward()
-        return loss
-
-    with torch.no_grad():
-        start_loss = float(loss_fn())
-    optimizer.step(closure)
-    with torch.no_grad():
-        end_loss = float(loss_fn())
-        if not end_loss < start_loss:  # also catches NaN
-            return mlp, start_loss
-        new_w = [(w * k).cpu().numpy() for w, k in zip(weights, keep_w)]
-        new_b = [(b * k).cpu().numpy() for b, k in zip(biases, keep_b)]
-    return SparseMLP(new_w, new_b, mlp.activations), end_loss
-
-
-def refine(mlp, X, y, *, sample_weight=None, n_iter=300, n_restarts=0, random_state=None, device="cpu",
-           include_start=True):
-    """Train the surviving weights of ``mlp`` with its sparsity pattern fixed.
-
-    Zero weights stay zero, pruned neurons stay pruned and activations stay
-    as they are; the non-zero weights and the biases of kept neurons are
-    trained on the full-batch MSE by L-BFGS with a strong Wolfe line search,
-    in float64. A network of a few dozen parameters converges far faster
-    this way than by first-order steps (scikit-learn's ``MLPRegressor``
-    offers ``solver="lbfgs"`` for small data sets for the same reason).
-    Training starts from the weights of ``mlp`` and, with ``n_restarts``,
-    also from as many fresh random draws of them (as ``torch.nn.Linear``
-    draws its weights, on the same sparsity pattern), as a found
-    architecture is retrained from scratch in neural architecture search;
-    the result with the lowest training loss is returned.
-
-    Parameters
-    ----------
-    mlp : SparseMLP
-        The network; its zero weights and pruned neurons stay as they are.
-    X : ndarray of shape (n_samples, n_inputs)
-        Inputs.
-    y : ndarray of shape (n_samples,)
-        Targets.
-    sample_weight : ndarray of shape (n_samples,), optional
-        Row weights of the MSE.
-    n_iter : int, default=300
-        Most L-BFGS iterations per start (each evaluates the loss one or more times).
-    n_restarts : int, default=0
-        Fresh random starts trained besides the weights of ``mlp``.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the fresh starts.
-    device : torch.device or str, default="cpu"
-        Where the training runs.
-    include_start : bool, default=True
-        Also train from the weights of ``mlp``; False trains only the fresh
-        starts (``mlp`` then gives just the sparsity pattern).
-
-    Returns
-    -------
-    SparseMLP
-        Compact (pruned neurons removed), with the same structure and
-        ``n_nonzero`` (unless a weight lands on exactly 0); the input network,
-        compacted, if no start trained to a lower loss than it has.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sk_swat.mlp import SparseMLP
-    >>> from sk_swat.search import refine
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.uniform(-1, 1, (200, 2))
-    >>> y = X[:, 0] * X[:, 1]
-    >>> mlp = SparseMLP.random(n_inputs=2, depth=2, random_state=0)
-    >>> better = refine(mlp, X, y, n_iter=50)
-    >>> better.n_nonzero == mlp.n_nonzero
-    True
-    >>> bool(np.mean((better.predict(X) - y) ** 2) < np.mean((mlp.predict(X) - y) ** 2))
-    True
-    """
-    small = mlp.compact()
-    if n_iter <= 0:
-        return small
-    rng = _as_random_state(random_state)
-    device = torch.device(device)
-    x = torch.as_tensor(X, dtype=torch.float64, device=device)
-    t = torch.as_tensor(y, dtype=torch.float64, device=device)
-    w_row = None
-    if sample_weight is not None:
-        w_row = torch.as_tensor(sample_weight, dtype=torch.float64, device=device)
-        w_row = w_row / w_row.mean()
-    starts = [small] * include_start + [_reinitialised(small, rng) for _ in range(n_restarts)]
-    trained = [_train_lbfgs(start, x, t, w_row, n_iter) for start in starts]
-    return min(trained, key=lambda pair: pair[1])[0]
-
-
-def _magnitude_pruned(mlp, n_removed, prune_neurons):
-    """``mlp`` with its ``n_removed`` smallest non-zero weights and biases set to zero."""
-    params = mlp.weights + mlp.biases
-    flat = np.concatenate([p.ravel() for p in params])
-    nonzero = np.flatnonzero(flat)
-    flat[nonzero[np.argsort(np.abs(flat[nonzero]), kind="stable")[:n_removed]]] = 0.0
-    pieces = np.split(flat, np.cumsum([p.size for p in params])[:-1])
-    params = [piece.reshape(p.shape) for piece, p in zip(pieces, params)]
-    depth = mlp.depth
-    pruned = SparseMLP(params[: depth + 1], params[depth + 1 :], mlp.activations, mlp.masks)
-    return pruned.without_dead_neurons() if prune_neurons else pruned
-
-
-def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, val_weight=None, n_iter=300,
-                       prune_neurons=True, device="cpu"):
-    """Zero the smallest weights and biases of ``mlp`` while its validation MSE stays within ``limit``.
-
-    Iterative magnitude pruning with retraining: a share of the smallest
-    non-zero parameters (half at first) is set to zero, neurons left without
-    inputs or outputs are pruned, the rest is refined with :func:`refine`,
-    and the result is kept if its validation MSE is at most ``limit``;
-    otherwise the share is halved. It stops when the share is less than one
-    parameter. The hardening threshold is so chosen by held-out data rather
-    than learned through a gate.
-
-    Parameters
-    ----------
-    mlp : SparseMLP
-        A trained network (normally refined on ``X, y``).
-    X, y : ndarray
-        Training rows of the refinement.
-    X_val, y_val : ndarray
-        Held-out rows that judge each step.
-    limit : float
-        Highest validation MSE accepted.
-    sample_weight, val_weight : ndarray, optional
-        Row weights of the training and validation MSE.
-    n_iter : int, default=300
-        L-BFGS iterations of each refinement.
-    prune_neurons : bool, default=True
-        Prune neurons left without inputs or outputs; False keeps every
-        neuron (only weights and biases become zero).
-    device : torch.device or str, default="cpu"
-        Where the refinement runs.
-
-    Returns
-    -------
-    SparseMLP
-        Compact, with at most the non-zeros of ``mlp``; ``mlp`` compacted if
-        no step was accepted.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sk_swat.mlp import SparseMLP
-    >>> from sk_swat.search import prune_to_tolerance, refine
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.uniform(-1, 1, (300, 2))
-    >>> y = np.tanh(X[:, 0])
-    >>> dense = refine(SparseMLP.random(2, 1, keep_probability=1.0, random_state=0), X, y, n_iter=200)
-    >>> small = prune_to_tolerance(dense, X, y, X, y, limit=1e-4, n_iter=200)
-    >>> small.n_nonzero < dense.n_nonzero
-    True
-    """
-    def val_mse(net):
-        return float(np.average((net.predict(X_val) - y_val) ** 2, weights=val_weight))
-
-    current, share = mlp.compact(), 0.5
-    while (n_removed := int(share * current.n_nonzero)) >= 1:
-        trial = refine(_magnitude_pruned(current, n_removed, prune_neurons), X, y, sample_weight=sample_weight,
-                       n_iter=n_iter, device=device)
-        if val_mse(trial) <= limit:
-            current = trial
-        else:
-            share /= 2
-    return current

@@ -1,4 +1,4 @@
-"""Helpers used across sk-swat and by the benchmark harness: the device, and files written whole.
+"""Helpers used across sk-swat and by the benchmark harness: the device, threads, and files written whole.
 
 Nothing here knows of the method; these are the one place for each idea (imported by the estimators,
 the baselines, the autoencoder's loading, pretraining and evaluation, and by ``benchmarks/``).
@@ -11,8 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import torch
+from threadpoolctl import threadpool_limits
 
-__all__ = ["atomic_path", "atomic_write", "resolve_device"]
+__all__ = ["atomic_path", "atomic_write", "resolve_device", "limited_threads"]
 
 
 def resolve_device(device):
@@ -139,3 +140,37 @@ def atomic_write(path, data):
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+
+
+@contextmanager
+def limited_threads(n_threads):
+    """Run a block with ``n_threads`` torch intra-op threads and as many BLAS / OpenMP threads.
+
+    The caller's settings are restored afterwards, also when the block raises.
+
+    Parameters
+    ----------
+    n_threads : int or None
+        Threads to use; None leaves the settings as they are.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.utils import limited_threads
+    >>> before = torch.get_num_threads()
+    >>> with limited_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    if n_threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        with threadpool_limits(limits=n_threads):
+            yield
+    finally:
+        torch.set_num_threads(before)

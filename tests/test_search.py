@@ -1,4 +1,4 @@
-"""Tests of ``sk_swat.search``: candidate selection, refinement and the batched latent search.
+"""Tests of ``sk_swat.search``: candidate selection and the batched latent search.
 
 The latent search runs on a small randomly initialised autoencoder (fixture ``tiny_autoencoder``) so
 that these tests check the mechanics, not the quality of any trained weights; one test repeats the
@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sk_swat import search
 from sk_swat.encoding import ACTIVATIONS, MAX_NEURONS, mlp_to_tokens, split_tokens
 from sk_swat.mlp import SparseMLP
-from sk_swat.search import Candidate, SearchSettings, latent_search, refine, select_candidate
+from sk_swat.search import Candidate, SearchSettings, latent_search, select_candidate
 
 DEPTHS = (1, 2, 3, 4)
 
@@ -81,85 +81,6 @@ def test_select_ignores_non_finite():
 def test_select_returns_a_python_int():
     index = select_candidate(np.array([0.1, 0.1]), np.array([3, 2]), tol=0.0)
     assert type(index) is int and index == 1
-
-
-# --------------------------------------------------------------------------- refine
-
-
-def _sparse_mlp(seed=0, depth=2):
-    mlp = SparseMLP.random(n_inputs=2, depth=depth, random_state=seed)
-    rng = np.random.RandomState(seed)
-    weights = [np.where(rng.uniform(size=w.shape) < 0.3, 0.0, w) / 5 for w in mlp.weights]
-    return SparseMLP(weights, mlp.biases, mlp.activations, mlp.masks)
-
-
-def _mse(mlp, X, y, w=None):
-    return float(np.average((mlp.predict(X) - y) ** 2, weights=w))
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_refine_lowers_the_loss_and_keeps_the_pattern(data, seed):
-    X, y = data
-    mlp = _sparse_mlp(seed)
-    out = refine(mlp, X, y, n_iter=50)
-    assert _mse(out, X, y) < _mse(mlp, X, y)
-    small, out_small = mlp.compact(), out.compact()
-    assert out_small.hidden_widths == small.hidden_widths
-    for before, after in zip(small.weights + small.biases, out_small.weights + out_small.biases):
-        assert np.all(after[before == 0] == 0), "a zero weight or bias became non-zero"
-    assert out.n_nonzero == mlp.n_nonzero
-    assert out.architecture == mlp.architecture
-    for a, b in zip(out_small.activations, small.activations):
-        assert_array_equal(a, b)
-
-
-def test_refine_returns_the_input_when_it_cannot_improve(data):
-    X, _ = data
-    mlp = _sparse_mlp(3)
-    # A network that fits its targets exactly has zero loss: nothing lower exists.
-    out = refine(mlp, X, mlp.predict(X), n_iter=20)
-    assert out == mlp.compact()
-
-
-def test_refine_with_zero_iterations_only_compacts(data):
-    X, y = data
-    mlp = _sparse_mlp()
-    out = refine(mlp, X, y, n_iter=0)
-    assert out == mlp.compact()
-    assert out.n_nonzero == mlp.n_nonzero
-
-
-def test_refine_restarts_never_do_worse_and_are_seeded(data):
-    X, y = data
-    mlp = _sparse_mlp(1)
-    plain = refine(mlp, X, y, n_iter=30)
-    restarted = refine(mlp, X, y, n_iter=30, n_restarts=3, random_state=0)
-    # The decoded start is among the starts, trained exactly as without restarts.
-    assert _mse(restarted, X, y) <= _mse(plain, X, y)
-    assert restarted.n_nonzero == mlp.n_nonzero
-    assert restarted == refine(mlp, X, y, n_iter=30, n_restarts=3, random_state=0)
-
-
-def test_refine_restarts_find_a_better_basin():
-    # A saturated start (weights of 30 into tanh) has almost no gradient; a fresh draw does.
-    rng = np.random.RandomState(0)
-    X = rng.uniform(-1, 1, (200, 1))
-    y = np.sin(3 * X[:, 0])
-    saturated = SparseMLP([np.full((1, 3), 30.0), np.full((3, 1), 0.1)], [np.zeros(3) + 0.5, np.zeros(1) + 0.5],
-                          [np.array(["tanh"] * 3)])
-    plain = refine(saturated, X, y, n_iter=50)
-    restarted = refine(saturated, X, y, n_iter=50, n_restarts=2, random_state=0)
-    assert _mse(restarted, X, y) < 0.5 * _mse(plain, X, y)
-
-
-def test_refine_sample_weights(data):
-    X, y = data
-    mlp = _sparse_mlp()
-    w = np.where(np.arange(len(X)) % 2 == 0, 1.0, 0.0)
-    weighted = refine(mlp, X, y, sample_weight=w, n_iter=20)
-    dropped = refine(mlp, X[w > 0], y[w > 0], n_iter=20)
-    assert_allclose(weighted.predict(X), dropped.predict(X), rtol=1e-4, atol=1e-5)
-    assert _mse(weighted, X, y, w) <= _mse(mlp, X, y, w)
 
 
 # --------------------------------------------------------------------------- latent_search
@@ -384,32 +305,3 @@ def test_straight_through_gate_is_hard_forward_and_smooth_backward():
     gate.sum().backward()
     # Gradient of sigmoid(0.1 s): it still reaches a neuron whose logit is 10 away from the threshold.
     assert (score.grad > 0.015).all()
-
-
-# --------------------------------------------------------------------------- prune_to_tolerance
-
-
-def test_prune_to_tolerance_respects_the_budget_and_prunes(data):
-    X, y = data
-    dense = refine(SparseMLP.random(2, 2, keep_probability=1.0, random_state=0), X, y, n_iter=100)
-    base = np.mean((dense.predict(X) - y) ** 2)
-    small = search.prune_to_tolerance(dense, X, y, X, y, limit=base * 1.05, n_iter=100)
-    assert small.n_nonzero < dense.n_nonzero
-    assert np.mean((small.predict(X) - y) ** 2) <= base * 1.05
-    # A budget nothing can meet leaves the network as it was.
-    assert search.prune_to_tolerance(dense, X, y, X, y, limit=0.0, n_iter=20) == dense.compact()
-
-
-def test_refine_restarts_with_a_hidden_layer_pruned_to_nothing():
-    # Strong compactness penalties can empty a hidden layer; the restarts must still draw weights.
-    rng = np.random.RandomState(0)
-    mlp = SparseMLP(
-        [np.zeros((2, 0)), np.zeros((0, 3)), rng.randn(3, 1)],
-        [np.zeros(0), rng.randn(3), rng.randn(1)],
-        [[], ["tanh"] * 3],
-    )
-    X = rng.uniform(-1, 1, (50, 2))
-    y = X[:, 0] ** 2
-    refined = refine(mlp, X, y, n_iter=5, n_restarts=2, random_state=0)
-    assert [w.shape for w in refined.weights] == [(2, 0), (0, 3), (3, 1)]
-    assert np.all(np.isfinite(refined.predict(X)))

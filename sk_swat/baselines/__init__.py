@@ -5,7 +5,7 @@
 * :class:`DartsMLPRegressor`: DARTS over neuron counts and per-neuron
   activations, retraining, then ADMM pruning (Exp. 1).
 * :class:`PrunedMLPRegressor`: the practitioner's sparse baseline, a dense
-  MLP trained by L-BFGS and pruned by magnitude with retraining.
+  MLP trained by Levenberg-Marquardt and pruned by magnitude with retraining.
 * :func:`admm_prune` / :func:`admm_prune_mlp`: ADMM pruning of a torch MLP
   or a :class:`~sk_swat.mlp.SparseMLP`, reusable for "autoencoder search
   followed by ADMM" (Exp. 3).

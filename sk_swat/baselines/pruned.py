@@ -1,4 +1,4 @@
-"""The practitioner's sparse baseline: a dense MLP trained by L-BFGS, then magnitude pruning with retraining."""
+"""The practitioner's sparse baseline: a dense MLP trained to convergence, then magnitude pruning with retraining."""
 
 from numbers import Integral, Real
 
@@ -11,7 +11,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ..activations import ACTIVATIONS
 from ..mlp import SparseMLP
-from ..search import prune_to_tolerance, refine
+from ..refinement import prune_to_tolerance, refine
 from ..utils import resolve_device
 from ._common import SparseMLPPredictMixin
 from .dense import check_hidden_layer_sizes
@@ -20,15 +20,16 @@ __all__ = ["PrunedMLPRegressor"]
 
 
 class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
-    """Dense MLP trained by L-BFGS, then pruned by magnitude with retraining to an accuracy budget.
+    """Dense MLP trained by Levenberg-Marquardt, then pruned by magnitude with retraining to an accuracy budget.
 
     What a practitioner without SWAT does to get a small network: train a
-    dense MLP (``torch.nn.Linear`` initialisation, full-batch L-BFGS in
-    float64, the best of ``n_restarts + 1`` starts by training loss), hold out
+    dense MLP (``torch.nn.Linear`` initialisation, full-batch
+    Levenberg-Marquardt in float64, as MATLAB's ``trainlm`` trains small
+    networks, the best of ``n_restarts + 1`` starts by training loss), hold out
     ``validation_fraction`` of the rows, then zero the smallest weights and
     biases, retrain the rest and repeat while the validation MSE stays within
     ``(1 + tol)`` of the dense network's
-    (:func:`sk_swat.search.prune_to_tolerance`; neurons left without inputs
+    (:func:`sk_swat.refinement.prune_to_tolerance`; neurons left without inputs
     or outputs are removed). It is the same pruning step that
     :class:`~sk_swat.SWATRegressor` applies after its search with
     ``hardening="validated"``, so the two differ only in where the network
@@ -46,8 +47,9 @@ class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         any).
     activation : {"sigmoid", "tanh", "leaky_relu"}, default="tanh"
         Activation of every hidden neuron.
-    max_iter : int, default=300
-        L-BFGS iterations of the dense training and of every retraining.
+    max_iter : int, default=100
+        Most Levenberg-Marquardt steps of the dense training and of every
+        retraining (:func:`sk_swat.refinement.refine_many`).
     n_restarts : int, default=2
         Random starts of the dense training besides the first.
     tol : float, default=0.05
@@ -70,8 +72,8 @@ class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
     architecture_ : dict
         ``mlp_.architecture``.
     n_iter_ : int
-        ``max_iter``: the L-BFGS iteration budget of the dense training and
-        of every retraining (L-BFGS may stop earlier when it converges).
+        ``max_iter``: the step budget of the dense training and of every
+        retraining (each may stop earlier when it converges).
     n_features_in_ : int
         Number of features seen during fit.
     device_ : str
@@ -100,7 +102,7 @@ class PrunedMLPRegressor(SparseMLPPredictMixin, RegressorMixin, BaseEstimator):
         "device": [str, torch.device],
     }
 
-    def __init__(self, *, hidden_layer_sizes=(7,), activation="tanh", max_iter=300, n_restarts=2, tol=0.05,
+    def __init__(self, *, hidden_layer_sizes=(7,), activation="tanh", max_iter=100, n_restarts=2, tol=0.05,
                  validation_fraction=0.1, random_state=None, device="auto"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation

@@ -1,0 +1,172 @@
+"""Tests of ``sk_swat.refinement``: batched Levenberg-Marquardt training of sparse MLPs, and pruning to a budget."""
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+
+from sk_swat.mlp import SparseMLP
+from sk_swat.refinement import _Stack, prune_to_tolerance, refine, refine_many
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (40, 2))
+    y = np.tanh(2 * X[:, 0]) * X[:, 1]
+    return X, y
+
+
+# --------------------------------------------------------------------------- refine
+
+
+def _sparse_mlp(seed=0, depth=2):
+    mlp = SparseMLP.random(n_inputs=2, depth=depth, random_state=seed)
+    rng = np.random.RandomState(seed)
+    weights = [np.where(rng.uniform(size=w.shape) < 0.3, 0.0, w) / 5 for w in mlp.weights]
+    return SparseMLP(weights, mlp.biases, mlp.activations, mlp.masks)
+
+
+def _mse(mlp, X, y, w=None):
+    return float(np.average((mlp.predict(X) - y) ** 2, weights=w))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_refine_lowers_the_loss_and_keeps_the_pattern(data, seed):
+    X, y = data
+    mlp = _sparse_mlp(seed)
+    out = refine(mlp, X, y, n_iter=50)
+    assert _mse(out, X, y) < _mse(mlp, X, y)
+    small, out_small = mlp.compact(), out.compact()
+    assert out_small.hidden_widths == small.hidden_widths
+    for before, after in zip(small.weights + small.biases, out_small.weights + out_small.biases):
+        assert np.all(after[before == 0] == 0), "a zero weight or bias became non-zero"
+    assert out.n_nonzero == mlp.n_nonzero
+    assert out.architecture == mlp.architecture
+    for a, b in zip(out_small.activations, small.activations):
+        assert_array_equal(a, b)
+
+
+def test_refine_returns_the_input_when_it_cannot_improve(data):
+    X, _ = data
+    mlp = _sparse_mlp(3)
+    # A network that fits its targets exactly has zero loss: nothing lower exists.
+    out = refine(mlp, X, mlp.predict(X), n_iter=20)
+    assert out == mlp.compact()
+
+
+def test_refine_with_zero_iterations_only_compacts(data):
+    X, y = data
+    mlp = _sparse_mlp()
+    out = refine(mlp, X, y, n_iter=0)
+    assert out == mlp.compact()
+    assert out.n_nonzero == mlp.n_nonzero
+
+
+def test_refine_restarts_never_do_worse_and_are_seeded(data):
+    X, y = data
+    mlp = _sparse_mlp(1)
+    plain = refine(mlp, X, y, n_iter=30)
+    restarted = refine(mlp, X, y, n_iter=30, n_restarts=3, random_state=0)
+    # The decoded start is among the starts, trained exactly as without restarts.
+    assert _mse(restarted, X, y) <= _mse(plain, X, y)
+    assert restarted.n_nonzero == mlp.n_nonzero
+    assert restarted == refine(mlp, X, y, n_iter=30, n_restarts=3, random_state=0)
+
+
+def test_refine_restarts_find_a_better_basin():
+    # A saturated start (weights of 30 into tanh) has almost no gradient; a fresh draw does.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (200, 1))
+    y = np.sin(3 * X[:, 0])
+    saturated = SparseMLP([np.full((1, 3), 30.0), np.full((3, 1), 0.1)], [np.zeros(3) + 0.5, np.zeros(1) + 0.5],
+                          [np.array(["tanh"] * 3)])
+    plain = refine(saturated, X, y, n_iter=50)
+    restarted = refine(saturated, X, y, n_iter=50, n_restarts=2, random_state=0)
+    assert _mse(restarted, X, y) < 0.5 * _mse(plain, X, y)
+
+
+def test_refine_sample_weights(data):
+    X, y = data
+    mlp = _sparse_mlp()
+    w = np.where(np.arange(len(X)) % 2 == 0, 1.0, 0.0)
+    weighted = refine(mlp, X, y, sample_weight=w, n_iter=20)
+    dropped = refine(mlp, X[w > 0], y[w > 0], n_iter=20)
+    assert_allclose(weighted.predict(X), dropped.predict(X), rtol=1e-4, atol=1e-5)
+    assert _mse(weighted, X, y, w) <= _mse(mlp, X, y, w)
+
+
+# --------------------------------------------------------------------------- prune_to_tolerance
+
+
+def test_prune_to_tolerance_respects_the_budget_and_prunes(data):
+    X, y = data
+    dense = refine(SparseMLP.random(2, 2, keep_probability=1.0, random_state=0), X, y, n_iter=100)
+    base = np.mean((dense.predict(X) - y) ** 2)
+    small = prune_to_tolerance(dense, X, y, X, y, limit=base * 1.05, n_iter=100)
+    assert small.n_nonzero < dense.n_nonzero
+    assert np.mean((small.predict(X) - y) ** 2) <= base * 1.05
+    # A budget nothing can meet leaves the network as it was.
+    assert prune_to_tolerance(dense, X, y, X, y, limit=0.0, n_iter=20) == dense.compact()
+
+
+def test_refine_restarts_with_a_hidden_layer_pruned_to_nothing():
+    # Strong compactness penalties can empty a hidden layer; the restarts must still draw weights.
+    rng = np.random.RandomState(0)
+    mlp = SparseMLP(
+        [np.zeros((2, 0)), np.zeros((0, 3)), rng.randn(3, 1)],
+        [np.zeros(0), rng.randn(3), rng.randn(1)],
+        [[], ["tanh"] * 3],
+    )
+    X = rng.uniform(-1, 1, (50, 2))
+    y = X[:, 0] ** 2
+    refined = refine(mlp, X, y, n_iter=5, n_restarts=2, random_state=0)
+    assert [w.shape for w in refined.weights] == [(2, 0), (0, 3), (3, 1)]
+    assert np.all(np.isfinite(refined.predict(X)))
+
+
+def _random_activations(mlp, rng):
+    for a in mlp.activations:
+        a[:] = rng.randint(0, 3, a.shape)
+    return mlp
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 4])
+def test_hand_written_jacobian_matches_autograd(depth):
+    rng = np.random.RandomState(depth)
+    nets = [_random_activations(SparseMLP.random(3, depth, random_state=s).compact(), rng) for s in range(3)]
+    stack = _Stack(nets, "cpu")
+    x = torch.as_tensor(rng.uniform(-2, 2, (30, 3)))
+    y = torch.as_tensor(rng.uniform(-1, 1, 30))
+    root_weight = torch.as_tensor(rng.uniform(0.5, 1.5, 30))
+    residual, jacobian = stack.residuals(stack.theta, x, y, root_weight, stack.codes, jacobian=True)
+    for n, net in enumerate(nets):
+        assert_allclose(residual[n] / root_weight, net.predict(x.numpy()) - y.numpy(), atol=1e-12)
+        one = [c[n : n + 1] for c in stack.codes]
+        expected = torch.autograd.functional.jacobian(
+            lambda theta: stack.residuals(theta[None], x, y, root_weight, one)[0], stack.theta[n]
+        )
+        assert_allclose(jacobian[n], expected, atol=1e-12)
+
+
+def test_refine_many_trains_each_network_as_refine_does_alone(data):
+    X, y = data
+    nets = [_sparse_mlp(seed, depth) for seed, depth in [(0, 2), (1, 1), (2, 2), (3, 3)]]
+    together = refine_many(nets, X, y, n_iter=20)
+    assert [t.depth for t in together] == [2, 1, 2, 3]
+    for net, trained in zip(nets, together):
+        alone = refine(net, X, y, n_iter=20)
+        assert_allclose(trained.predict(X), alone.predict(X), rtol=1e-6, atol=1e-9)
+
+
+def test_refine_many_on_a_subsample_then_all_rows():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (3000, 2))
+    y = np.sin(2 * X[:, 0]) * X[:, 1]
+    mlp = SparseMLP.random(2, 1, keep_probability=1.0, random_state=0)
+    sub = refine(mlp, X, y, n_iter=40, max_rows=500)
+    full = refine(mlp, X, y, n_iter=40)
+    start = _mse(mlp, X, y)
+    assert _mse(sub, X, y) < 0.01 * start
+    assert _mse(full, X, y) < 0.01 * start
+    assert sub.n_nonzero == mlp.n_nonzero
