@@ -341,6 +341,12 @@ class SWATRegressor(ScaledMLPRegressor):
         """
         start = time.perf_counter()
         depths = _check_depths(self.depths)
+        if self.temperature_init < self.temperature_final:
+            raise ValueError(
+                f"temperature_init={self.temperature_init} is below temperature_final={self.temperature_final}: "
+                "the temperature anneals down to temperature_final. Swap them, or make them equal for a "
+                "constant temperature."
+            )
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=2)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if X.shape[1] > MAX_INPUTS:
@@ -358,7 +364,13 @@ class SWATRegressor(ScaledMLPRegressor):
         n = Xs.shape[0]
         order = rng.permutation(n)
         n_val = int(np.ceil(self.validation_fraction * n)) if self.validation_fraction else 0
-        n_val = min(n_val, n - 1)
+        if n_val and n - n_val < 2:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out {n_val} of the {n} rows of positive "
+                f"weight, leaving {n - n_val} to train on (at least 2 are needed). Use a smaller "
+                f"validation_fraction, one that holds out at most {max(n - 2, 0)} rows, or 0 to choose among the "
+                "candidates on the training rows."
+            )
         val, train = (order[:n_val], order[n_val:]) if n_val else (np.arange(n), np.arange(n))
 
         settings = SearchSettings(
