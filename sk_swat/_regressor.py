@@ -38,6 +38,19 @@ def _check_depths(depths):
     return sorted(values)
 
 
+class _NotPickled:
+    """What stands for a model given as ``autoencoder`` in an estimator's pickle (the model is not kept)."""
+
+    def __init__(self, model):
+        self.model_name = type(model).__name__
+
+    def __repr__(self):
+        return (
+            f"<a {self.model_name} that was not pickled with the estimator: pass it again with "
+            "set_params(autoencoder=...) to fit>"
+        )
+
+
 class SWATRegressor(ScaledMLPRegressor):
     """Sparse, compact MLP regressor trained in the latent space of an MLP autoencoder.
 
@@ -320,6 +333,13 @@ class SWATRegressor(ScaledMLPRegressor):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+
+    def __getstate__(self):
+        # The fitted network is all predict needs: a model given as `autoencoder` stays out of the pickle.
+        state = super().__getstate__()
+        if isinstance(state.get("autoencoder"), torch.nn.Module):
+            state = {**state, "autoencoder": _NotPickled(state["autoencoder"])}
+        return state
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -340,6 +340,28 @@ def test_autoencoder_as_path_or_model(regression_data, small_params, bundled_aut
     assert len(pickle.dumps(by_path)) < 50_000
 
 
+def test_a_given_model_is_neither_changed_nor_pickled(regression_data, small_params):
+    from sk_swat.autoencoder import SWATAutoencoder, SWATAutoencoderConfig
+
+    X, y = regression_data
+    torch.manual_seed(0)
+    model = SWATAutoencoder(SWATAutoencoderConfig(hidden_size=16, n_head=2, n_encoder_layers=1, n_decoder_layers=1))
+    trainable = [p.requires_grad for p in model.parameters()]
+    weights = {k: v.clone() for k, v in model.state_dict().items()}
+    reg = SWATRegressor(autoencoder=model, **small_params).fit(X, y)
+    assert model.training and [p.requires_grad for p in model.parameters()] == trainable
+    assert all(p.grad is None for p in model.parameters())
+    assert all(torch.equal(v, weights[k]) for k, v in model.state_dict().items())
+    data = pickle.dumps(reg)
+    assert len(data) < 50_000, f"pickle of a SWATRegressor fitted with a model is {len(data)} bytes"
+    assert not any(n == "torch" or n.startswith("torch.") for n in _pickled_modules(data))
+    restored = pickle.loads(data)
+    assert_array_equal(restored.predict(X), reg.predict(X))
+    assert reg.get_params()["autoencoder"] is model
+    with pytest.raises(InvalidParameterError, match="set_params\\(autoencoder=...\\)"):
+        restored.fit(X, y)
+
+
 @pytest.mark.parametrize(
     "depths, match",
     [
