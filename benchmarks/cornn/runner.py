@@ -8,7 +8,7 @@ stopped. Identical fits already in another experiment's CSV are copied instead o
 
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 
 import numpy as np
 
@@ -306,11 +306,13 @@ def run_experiment(
             write_csv(path, read_results(path, repair=True) + copied)
     if tasks:
         with tqdm(total=len(tasks), disable=not verbose, desc=exp.name) as bar:
-            for row in _iter_results(_run_task, tasks, n_jobs, backend):
-                with lock:
-                    append_row(path, row)
-                bar.set_postfix_str(f"{row['method']} {row['function']} {row['config']}")
-                bar.update()
+            # closing: an interruption in this loop stops joblib (and its workers) at once, not at exit.
+            with closing(_iter_results(_run_task, tasks, n_jobs, backend)) as results:
+                for row in results:
+                    with lock:
+                        append_row(path, row)
+                    bar.set_postfix_str(f"{row['method']} {row['function']} {row['config']}")
+                    bar.update()
     with lock:
         write_csv(path, sorted(read_results(path, repair=True), key=_sort_key(exp)))
     return path

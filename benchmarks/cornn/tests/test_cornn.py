@@ -6,9 +6,13 @@ functions and one depth; the real runs are ``python -m benchmarks.cornn`` and wr
 
 import csv
 import hashlib
+import os
+import signal
 import struct
 import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -243,6 +247,51 @@ def test_reading_without_repair_leaves_the_file_alone(tmp_path):
     path.write_text(text)
     assert len(read_results(path)) == 1
     assert path.read_text() == text
+
+
+KILLED_RUN = """
+import os, sys, time
+from benchmarks.cornn import cli, runner
+
+def blocking(task):  # a fit that would take an hour; pickled by value into the loky workers
+    open(os.path.join(sys.argv[1], str(os.getpid())), "w").close()
+    time.sleep(3600)
+
+runner._run_task = blocking
+cli.main(["--experiments", "exp1", "--functions", "1", "2", "--methods", "swat", "--depths", "1", "--quick",
+          "--device", "cpu", "--n-jobs", "2", "--backend", "loky", "--quiet", "--output-dir", sys.argv[2]])
+"""
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_terminated_run_takes_its_workers_with_it(tmp_path):
+    script, pids, out = tmp_path / "run.py", tmp_path / "pids", tmp_path / "out"
+    script.write_text(KILLED_RUN)
+    pids.mkdir()
+    repo = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, str(script), str(pids), str(out)], cwd=repo, env=env)
+    try:
+        while len(list(pids.iterdir())) < 2 and proc.poll() is None:  # both workers inside a fit
+            time.sleep(0.1)
+        assert proc.poll() is None, "the run ended before its workers started"
+        workers = [int(p.name) for p in pids.iterdir()]
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+        assert [pid for pid in workers if _running(pid)] == [], "workers outlived the terminated run"
+    finally:
+        proc.kill()
+        for p in pids.iterdir():
+            if _running(int(p.name)):
+                os.kill(int(p.name), signal.SIGKILL)
 
 
 def test_two_fresh_runs_are_identical(quick_dir, tmp_path):
