@@ -416,7 +416,8 @@ def test_download_by_repo_id_predicts_like_the_source(hub, online, model_files, 
     assert all(h.get("Authorization") == "Bearer hf_test_token" for h in repo_requests)
     assert all("sk-swat" in h.get("User-Agent", "") for h in repo_requests)
     snapshot = cache / "models--swat-test--tiny-autoencoder" / "snapshots" / COMMIT_MAIN
-    assert sorted(p.name for p in snapshot.iterdir()) == ["config.json", "model.safetensors", "model.safetensors.sha256"]
+    files = ["config.json", "model.safetensors", "model.safetensors.sha256"]
+    assert sorted(p.name for p in snapshot.iterdir()) == files
     # Without cache_dir, the cache under HF_HOME.
     _assert_loaded(online.load(REPO, token=False), model_files["main"][0])
     assert (hf_home / "hub" / "models--swat-test--tiny-autoencoder" / "snapshots" / COMMIT_MAIN).is_dir()

@@ -246,7 +246,7 @@ def _load_checkpoint(path):
         raise ValueError(
             f"{path} is corrupt or not a pretraining checkpoint of sk-swat ({reason}), so the run cannot be "
             f"resumed. Restore the file from a copy, or move it away to start the run again (model/ holds the "
-            f"weights of the last complete checkpoint)."
+            "weights of a recent checkpoint)."
         )
     return state
 
@@ -264,7 +264,7 @@ def _legacy_log(path, step):
     if not path.exists():
         return []
     with open(path, newline="") as fh:
-        rows = [row for row in csv.reader(fh)][1:]
+        rows = list(csv.reader(fh))[1:]
     return [row[: len(LOG_FIELDS) - 1] + [""] for row in rows if row and row[0].isdigit() and int(row[0]) <= step]
 
 
@@ -293,10 +293,8 @@ def _resumed_settings(state, settings, config, allow_changes):
             "change what a resumed run computes. Start a new run in another directory instead."
         )
     recorded = PretrainSettings(**state["settings"])
-    if settings is None:
-        settings = {}
-    if isinstance(settings, dict):
-        settings = dataclasses.replace(recorded, **settings)
+    if settings is None or isinstance(settings, dict):
+        settings = dataclasses.replace(recorded, **(settings or {}))
     changed = {
         name: (old, getattr(settings, name))
         for name, old in dataclasses.asdict(recorded).items()
@@ -309,7 +307,7 @@ def _resumed_settings(state, settings, config, allow_changes):
         if name in given and given[name] != state["config"].get(name)
     )
     if changed:
-        lr = ("learning_rate" in changed and "learning_rate" not in allow_changes)
+        lr = "learning_rate" in changed
         raise ValueError(
             "A resumed run must go on as it started, but these settings differ from those recorded in its "
             f"checkpoint: {'; '.join(f'{k} {old!r} -> {new!r}' for k, (old, new) in changed.items())}. Leave "
