@@ -39,6 +39,19 @@ def _check_depths(depths):
     return sorted(values)
 
 
+class _NotPickled:
+    """What stands for a model given as ``autoencoder`` in an estimator's pickle (the model is not kept)."""
+
+    def __init__(self, model):
+        self.model_name = type(model).__name__
+
+    def __repr__(self):
+        return (
+            f"<a {self.model_name} that was not pickled with the estimator: pass it again with "
+            "set_params(autoencoder=...) to fit>"
+        )
+
+
 class SWATRegressor(ScaledMLPRegressor):
     """Sparse, compact MLP regressor trained in the latent space of an MLP autoencoder.
 
@@ -331,6 +344,13 @@ class SWATRegressor(ScaledMLPRegressor):
         self.n_threads = n_threads
         self.verbose = verbose
 
+    def __getstate__(self):
+        # The fitted network is all predict needs: a model given as `autoencoder` stays out of the pickle.
+        state = super().__getstate__()
+        if isinstance(state.get("autoencoder"), torch.nn.Module):
+            state = {**state, "autoencoder": _NotPickled(state["autoencoder"])}
+        return state
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Search a sparse MLP for ``(X, y)``.
@@ -351,6 +371,12 @@ class SWATRegressor(ScaledMLPRegressor):
         """
         start = time.perf_counter()
         depths = _check_depths(self.depths)
+        if self.temperature_init < self.temperature_final:
+            raise ValueError(
+                f"temperature_init={self.temperature_init} is below temperature_final={self.temperature_final}: "
+                "the temperature anneals down to temperature_final. Swap them, or make them equal for a "
+                "constant temperature."
+            )
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=2)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if X.shape[1] > MAX_INPUTS:
@@ -368,7 +394,13 @@ class SWATRegressor(ScaledMLPRegressor):
         n = Xs.shape[0]
         order = rng.permutation(n)
         n_val = int(np.ceil(self.validation_fraction * n)) if self.validation_fraction else 0
-        n_val = min(n_val, n - 1)
+        if n_val and n - n_val < 2:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out {n_val} of the {n} rows of positive "
+                f"weight, leaving {n - n_val} to train on (at least 2 are needed). Use a smaller "
+                f"validation_fraction, one that holds out at most {max(n - 2, 0)} rows, or 0 to choose among the "
+                "candidates on the training rows."
+            )
         val, train = (order[:n_val], order[n_val:]) if n_val else (np.arange(n), np.arange(n))
 
         settings = SearchSettings(

@@ -2,10 +2,44 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["ScaledMLPRegressor"]
+
+
+class _RangeScaler:
+    """Map each column's [min, max] onto [-1, 1], judging its range relative to its magnitude.
+
+    The arithmetic of ``MinMaxScaler(feature_range=(-1, 1))``, which ordinary data get bit for bit,
+    without its two failures: it takes a range below ten machine epsilons *in absolute terms* for
+    zero (``1e-20 * sin(x)`` is fitted as a constant, at the wrong scale), and a range beyond the
+    largest float (data spanning +-1e308) for infinite (every row maps to -1). Here a column is
+    constant when its range is below ten epsilons of its own magnitude; it maps to -1 and back to
+    its value exactly.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_columns)
+        Finite data.
+    """
+
+    def __init__(self, X):
+        self.data_min_, self.data_max_ = X.min(axis=0), X.max(axis=0)
+        with np.errstate(over="ignore", divide="ignore"):
+            span = self.data_max_ - self.data_min_
+            scale = np.where(np.isfinite(span), 2 / span, 1 / (self.data_max_ / 2 - self.data_min_ / 2))
+        magnitude = np.maximum(np.abs(self.data_min_), np.abs(self.data_max_))
+        self.scale_ = np.where(span <= 10 * np.finfo(X.dtype).eps * magnitude, 0.0, scale)
+        self.min_ = -1 - self.data_min_ * self.scale_
+
+    def transform(self, X):
+        """``X`` scaled; a constant column becomes -1."""
+        return X * self.scale_ + self.min_
+
+    def inverse_transform(self, Z):
+        """The data that ``transform`` maps to ``Z``; a constant column's value for every row."""
+        constant = self.scale_ == 0
+        return np.where(constant, self.data_min_, (Z - self.min_) / np.where(constant, 1.0, self.scale_))
 
 
 class ScaledMLPRegressor(RegressorMixin, BaseEstimator):
@@ -40,12 +74,23 @@ class ScaledMLPRegressor(RegressorMixin, BaseEstimator):
         y_scaled : ndarray of shape (n_kept,)
         sample_weight : ndarray of shape (n_kept,)
             The rows of positive weight.
+
+        Raises
+        ------
+        ValueError
+            If fewer than two rows have a positive weight.
         """
+        y = np.asarray(y, dtype=np.float64)  # validate_data leaves a target of strings as it is
         positive = sample_weight > 0
         if not positive.all():
             X, y, sample_weight = X[positive], y[positive], sample_weight[positive]
-        self._x_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(X)
-        self._y_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(y.reshape(-1, 1))
+        if len(y) < 2:
+            raise ValueError(
+                f"Only {len(y)} of the {len(positive)} rows have a positive sample_weight; at least 2 are "
+                "needed to fit. Give more rows a weight above zero."
+            )
+        self._x_scaler = _RangeScaler(X)
+        self._y_scaler = _RangeScaler(y.reshape(-1, 1))
         X_scaled = self._x_scaler.transform(X)
         y_scaled = self._y_scaler.transform(y.reshape(-1, 1))[:, 0]
         return X_scaled, y_scaled, sample_weight

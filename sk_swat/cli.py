@@ -5,34 +5,29 @@ import json
 import sys
 
 
+_SETTINGS_OPTIONS = ("n_mlps", "batch_size", "learning_rate", "n_points", "loss", "p", "functional_weight",
+                     "reconstruction_weight", "seed", "checkpoint_every")
+_CONFIG_OPTIONS = {"hidden_size": "hidden_size", "encoder_layers": "n_encoder_layers",
+                   "decoder_layers": "n_decoder_layers", "heads": "n_head"}
+
+
 def _pretrain(args):
     import torch
 
-    from .autoencoder import SWATAutoencoderConfig
-    from .autoencoder.pretraining import PretrainSettings, pretrain
+    from .autoencoder.pretraining import pretrain
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    settings = PretrainSettings(
-        n_mlps=args.n_mlps,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        n_points=args.n_points,
-        loss=args.loss,
-        p=args.p,
-        functional_weight=args.functional_weight,
-        reconstruction_weight=args.reconstruction_weight,
-        seed=args.seed,
-        checkpoint_every=args.checkpoint_every,
+    # Only the options given: the others are the defaults of a new run, or those recorded in the
+    # checkpoint of a resumed one.
+    settings = {name: getattr(args, name) for name in _SETTINGS_OPTIONS if getattr(args, name) is not None}
+    config = {key: getattr(args, name) for name, key in _CONFIG_OPTIONS.items() if getattr(args, name) is not None}
+    if args.separate_decoders:
+        config["shared_decoder_trunk"] = False
+    result = pretrain(
+        args.output_dir, settings, config, resume=args.resume, allow_changes=args.allow_change or (),
+        device=args.device, verbose=1,
     )
-    config = SWATAutoencoderConfig(
-        hidden_size=args.hidden_size,
-        n_encoder_layers=args.encoder_layers,
-        n_decoder_layers=args.decoder_layers,
-        n_head=args.heads,
-        shared_decoder_trunk=not args.separate_decoders,
-    )
-    result = pretrain(args.output_dir, settings, config, resume=args.resume, device=args.device, verbose=1)
     print(json.dumps(result, indent=2))
 
 
@@ -89,22 +84,30 @@ def build_parser():
 
     pre = sub.add_parser("pretrain", help="pretrain the MLP autoencoder on random MLPs")
     pre.add_argument("output_dir")
-    pre.add_argument("--n-mlps", type=int, default=1_000_000, help="total random MLPs to see")
-    pre.add_argument("--batch-size", type=int, default=128)
-    pre.add_argument("--learning-rate", type=float, default=1e-3)
-    pre.add_argument("--n-points", type=int, default=256)
-    pre.add_argument("--loss", choices=("min", "pnorm"), default="min")
-    pre.add_argument("--p", type=float, default=2.0, help="exponent of the p-norm loss")
-    pre.add_argument("--functional-weight", type=float, default=1.0)
-    pre.add_argument("--reconstruction-weight", type=float, default=1.0)
-    pre.add_argument("--seed", type=int, default=0)
-    pre.add_argument("--checkpoint-every", type=int, default=500)
-    pre.add_argument("--hidden-size", type=int, default=128)
-    pre.add_argument("--encoder-layers", type=int, default=2)
-    pre.add_argument("--decoder-layers", type=int, default=2)
-    pre.add_argument("--heads", type=int, default=4)
+    pre.add_argument("--n-mlps", type=int, help="total random MLPs to see (default 1000000)")
+    pre.add_argument("--batch-size", type=int, help="default 128")
+    pre.add_argument("--learning-rate", type=float, help="default 1e-3")
+    pre.add_argument("--n-points", type=int, help="default 256")
+    pre.add_argument("--loss", choices=("min", "pnorm"), help="default min")
+    pre.add_argument("--p", type=float, help="exponent of the p-norm loss (default 2)")
+    pre.add_argument("--functional-weight", type=float, help="default 1")
+    pre.add_argument("--reconstruction-weight", type=float, help="default 1")
+    pre.add_argument("--seed", type=int, help="default 0")
+    pre.add_argument("--checkpoint-every", type=int, help="default 500")
+    pre.add_argument("--hidden-size", type=int, help="default 128")
+    pre.add_argument("--encoder-layers", type=int, help="default 2")
+    pre.add_argument("--decoder-layers", type=int, help="default 2")
+    pre.add_argument("--heads", type=int, help="default 4")
     pre.add_argument("--separate-decoders", action="store_true", help="one GPT-2 decoder per depth")
-    pre.add_argument("--resume", action="store_true", help="continue from OUTPUT_DIR/checkpoint.pt")
+    pre.add_argument(
+        "--resume", action="store_true",
+        help="continue from OUTPUT_DIR/checkpoint.pt; options left out keep their recorded values, and "
+        "options that would change the run are refused",
+    )
+    pre.add_argument(
+        "--allow-change", action="append", choices=("learning_rate",),
+        help="on --resume, allow this setting to differ from the recorded one (recorded in log.csv)",
+    )
     pre.add_argument("--device", default=None)
     pre.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     pre.set_defaults(func=_pretrain)

@@ -1,8 +1,13 @@
 """Tests for sk_swat.autoencoder: random MLPs, the model, functional errors, pretraining."""
 
+import builtins
 import csv
+import dataclasses
+import itertools
 import json
 import math
+import os
+import shutil
 import time
 
 import numpy as np
@@ -379,11 +384,12 @@ def test_pretrain_log(pretrain_runs):
     with open(pretrain_runs["straight"] / "log.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["step", "mlps_seen", "seconds", "holdout_median_best_relative_error",
-                             "depth1", "depth2", "depth3", "depth4"]
+                             "depth1", "depth2", "depth3", "depth4", "learning_rate"]
     assert {int(r["step"]) for r in rows} == {2, 4, 6}
     for r in rows:
         assert int(r["mlps_seen"]) == 16 * int(r["step"])
         assert all(math.isfinite(float(r[k])) for k in list(r)[3:])
+        assert float(r["learning_rate"]) == 1e-3
 
 
 def test_pretrain_log_has_one_row_per_checkpoint(pretrain_runs):
@@ -426,6 +432,146 @@ def test_pretrain_refuses_to_overwrite(pretrain_runs):
     with pytest.raises(ValueError, match="checkpoint.pt exists"):
         pretrain(out, _settings(128), _tiny_config(), resume=False)
     assert (out / "checkpoint.pt").read_bytes() == ckpt_before
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (dict(seed=1), "seed 0 -> 1"),
+        (dict(batch_size=32), "batch_size 16 -> 32"),
+        (dict(loss="pnorm"), "loss 'min' -> 'pnorm'"),
+        (dict(n_holdout=4), "n_holdout 8 -> 4"),
+        (dict(learning_rate=1e-4), r"learning_rate 0.001 -> 0.0001.*allow_changes=\('learning_rate',\)"),
+    ],
+)
+def test_pretrain_resume_refuses_settings_that_change_the_run(pretrain_runs, change, match):
+    out = pretrain_runs["straight"]
+    before = (out / "checkpoint.pt").read_bytes()
+    settings = dataclasses.replace(_settings(128), **change)
+    with pytest.raises(ValueError, match=match):
+        pretrain(out, settings, _tiny_config())
+    with pytest.raises(ValueError, match=match):  # a dict of the changed settings only
+        pretrain(out, change)
+    assert (out / "checkpoint.pt").read_bytes() == before
+
+
+def test_pretrain_resume_refuses_another_model_size(pretrain_runs):
+    out = pretrain_runs["straight"]
+    with pytest.raises(ValueError, match="hidden_size 16 -> 32"):
+        pretrain(out, _settings(128), {"hidden_size": 32})
+    with pytest.raises(ValueError, match="allow_changes may name only learning_rate"):
+        pretrain(out, dict(seed=1), allow_changes=("seed",))
+
+
+def test_pretrain_resume_with_a_lower_learning_rate_allowed_by_name_is_logged(pretrain_runs, tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(pretrain_runs["straight"], out)
+    result = pretrain(out, dict(n_mlps=128, learning_rate=1e-4), allow_changes=("learning_rate",))
+    assert (result["step"], result["mlps_seen"]) == (8, 128)
+    with open(out / "log.csv") as fh:
+        rates = {int(r["step"]): float(r["learning_rate"]) for r in csv.DictReader(fh)}
+    assert rates == {2: 1e-3, 4: 1e-3, 6: 1e-3, 8: 1e-4}
+    assert json.loads((out / "settings.json").read_text())["learning_rate"] == 1e-4
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["settings"]["batch_size"] == 16
+
+
+def test_pretrain_command_resume_keeps_recorded_settings_and_refuses_changes(pretrain_runs, tmp_path, capsys):
+    from sk_swat.cli import main
+
+    out = tmp_path / "run"
+    shutil.copytree(pretrain_runs["straight"], out)
+    assert main(["pretrain", str(out), "--resume", "--hidden-size", "32"]) == 2
+    assert "hidden_size 16 -> 32" in capsys.readouterr().err
+    assert main(["pretrain", str(out), "--resume", "--learning-rate", "1e-4"]) == 2
+    assert "--allow-change learning_rate" in capsys.readouterr().err
+    # Options left out keep their recorded values (batch size 16, 8 held-out MLPs, ...).
+    assert main(["pretrain", str(out), "--resume", "--n-mlps", "128", "--threads", "1"]) == 0
+    state = torch.load(out / "checkpoint.pt", weights_only=True)
+    assert (state["step"], state["mlps_seen"], state["settings"]["n_holdout"]) == (8, 128, 8)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "not a checkpoint"])
+def test_pretrain_refuses_a_corrupt_checkpoint_clearly(pretrain_runs, tmp_path, damage):
+    path = tmp_path / "checkpoint.pt"
+    data = (pretrain_runs["straight"] / "checkpoint.pt").read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        path.write_bytes(b"\0" * 64 + data[64:])
+    else:
+        torch.save({"weights": torch.zeros(2)}, path)
+    with pytest.raises(ValueError, match="checkpoint.pt is corrupt or not a pretraining checkpoint") as info:
+        pretrain(tmp_path, _settings(96), _tiny_config())
+    assert "weights_only" not in str(info.value)
+
+
+def _run_killed(out, settings, kill_at):
+    """Run ``pretrain`` in a forked process killed just before its ``kill_at``-th file write, rename or removal.
+
+    The child dies by ``os._exit``: no ``finally`` block, no clean-up, as under SIGKILL or a power cut.
+    Returns False if the run ended before that write (nothing left to kill).
+    """
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 3
+        try:
+            calls = itertools.count(1)
+
+            def killing(real):
+                def call(*args, **kwargs):
+                    mode = kwargs.get("mode", args[1] if len(args) > 1 else "r")
+                    writes = real is not builtins.open or any(c in str(mode) for c in "wax+")
+                    if writes and next(calls) == kill_at:
+                        os._exit(9)
+                    return real(*args, **kwargs)
+
+                return call
+
+            builtins.open, os.replace, shutil.rmtree = (killing(f) for f in (open, os.replace, shutil.rmtree))
+            pretrain(out, settings, _tiny_config())
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    assert code in (0, 9), f"the killed run failed before its kill point (exit status {code})"
+    return code == 9
+
+
+def _without_seconds(log_text):
+    rows = list(csv.reader(log_text.splitlines()))
+    return [row[:2] + row[3:] for row in rows]
+
+
+def test_pretrain_killed_at_every_write_and_resumed_equals_uninterrupted_run(tmp_path):
+    settings = _settings(64)  # two checkpoints: the first, and the last
+    reference = tmp_path / "reference"
+    expected = pretrain(reference, settings, _tiny_config())
+    ref_state = torch.load(reference / "checkpoint.pt", weights_only=True)
+    ref_files = sorted(p.relative_to(reference).as_posix() for p in reference.rglob("*"))
+    for kill_at in itertools.count(1):
+        out = tmp_path / f"killed{kill_at}"
+        if not _run_killed(out, settings, kill_at):
+            break
+        result = pretrain(out, settings, _tiny_config())
+        where = f"killed before write {kill_at}"
+        assert result["holdout_error"] == expected["holdout_error"], where
+        assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ref_files, where
+        state = torch.load(out / "checkpoint.pt", weights_only=True)
+        assert (state["step"], state["mlps_seen"]) == (ref_state["step"], ref_state["mlps_seen"]), where
+        for key, value in ref_state["model"].items():
+            assert torch.equal(state["model"][key], value), (where, key)
+        for i, moments in ref_state["optimizer"]["state"].items():
+            for name, value in moments.items():
+                assert torch.equal(state["optimizer"]["state"][i][name], value), (where, i, name)
+        saved = load_file(out / "model" / "model.safetensors")
+        for key, value in load_file(reference / "model" / "model.safetensors").items():
+            assert torch.equal(saved[key], value), (where, key)
+        assert _without_seconds((out / "log.csv").read_text()) == _without_seconds(
+            (reference / "log.csv").read_text()
+        ), where
+        assert (out / "settings.json").read_text() == (reference / "settings.json").read_text(), where
+    assert kill_at > 10, "the run made fewer writes than expected: the kill points were not reached"
 
 
 def test_training_reduces_loss_on_one_configuration():

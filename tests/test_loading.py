@@ -22,6 +22,7 @@ import http.server
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -38,6 +39,7 @@ import sk_swat
 from sk_swat.autoencoder import SWATAutoencoder, SWATAutoencoderConfig, load_autoencoder
 from sk_swat.autoencoder import loading
 from sk_swat.autoencoder.loading import AutoencoderLoadError
+from sk_swat.utils import atomic_path
 
 REPO = "swat-test/tiny-autoencoder"
 COMMIT_MAIN = "a" * 40
@@ -405,15 +407,17 @@ def _pickled_files(model_files, tmp_path):
 def test_download_by_repo_id_predicts_like_the_source(hub, online, model_files, hf_home, tmp_path):
     cache = tmp_path / "cache"
     _assert_loaded(online.load(REPO, cache_dir=str(cache), token="hf_test_token"), model_files["main"][0])
-    # The two files of the commit 'main' points to, nothing else, with the token and sk-swat's User-Agent.
-    assert hub.downloaded() == ["config.json", "model.safetensors"]
+    # The files of the commit 'main' points to (the weights' checksum too), nothing else, with the token and
+    # sk-swat's User-Agent.
+    assert hub.downloaded() == ["config.json", "model.safetensors", "model.safetensors.sha256"]
     resolves = [p for _, p, _ in hub.requests if "/resolve/" in p]
     assert resolves and all(f"/resolve/{COMMIT_MAIN}/" in p for p in resolves)
     repo_requests = [h for _, p, h in hub.requests if REPO in p]
     assert all(h.get("Authorization") == "Bearer hf_test_token" for h in repo_requests)
     assert all("sk-swat" in h.get("User-Agent", "") for h in repo_requests)
     snapshot = cache / "models--swat-test--tiny-autoencoder" / "snapshots" / COMMIT_MAIN
-    assert sorted(p.name for p in snapshot.iterdir()) == ["config.json", "model.safetensors"]
+    files = ["config.json", "model.safetensors", "model.safetensors.sha256"]
+    assert sorted(p.name for p in snapshot.iterdir()) == files
     # Without cache_dir, the cache under HF_HOME.
     _assert_loaded(online.load(REPO, token=False), model_files["main"][0])
     assert (hf_home / "hub" / "models--swat-test--tiny-autoencoder" / "snapshots" / COMMIT_MAIN).is_dir()
@@ -469,6 +473,7 @@ def test_server_unreachable(hub, online, tmp_path):
         message = online.error(REPO, cache_dir=str(tmp_path / "cache"), token=False)
     assert re.search(f"not .*in the Hugging Face cache.*the Hub at {hub.url} could not be reached \\(.*ConnectError"
                      ".*Check the network connection", message)
+    assert re.search(f"If you meant a local directory: .*{REPO} does not exist", message)
 
 
 def test_missing_weights_and_pickled_weights_are_refused(hub, online, model_files, tmp_path):
@@ -500,8 +505,10 @@ def test_missing_config(hub, online, model_files, tmp_path):
         ({"max_inputs": 8}, "different MLP token layout.*max_inputs=8"),
         ({"model_type": "gpt2"}, "model_type='gpt2', not 'swat_autoencoder'"),
         ({"hidden_size": 32}, "does not fit the configuration"),
+        ({"hidden_size": "sixteen"}, "hidden_size must be a positive integer, got 'sixteen'"),
+        ({"n_head": 3}, "hidden_size=16 must be a multiple of n_head=3"),
     ],
-    ids=["garbled", "layout_version", "max_inputs", "model_type", "hidden_size"],
+    ids=["garbled", "layout_version", "max_inputs", "model_type", "hidden_size", "hidden_size_text", "n_head"],
 )
 def test_corrupt_or_incompatible_config(hub, online, model_files, tmp_path, config, message):
     main = model_files["main"][1]
@@ -554,6 +561,8 @@ def test_local_directory(model_files):
 
 def test_local_directory_problems(model_files, tmp_path):
     with pytest.raises(AutoencoderLoadError, match="is neither an existing local directory nor a Hugging Face Hub"):
+        load_autoencoder("no/such/missing")
+    with pytest.raises(AutoencoderLoadError, match="missing' does not exist"):
         load_autoencoder(str(tmp_path / "missing"))
     with pytest.raises(AutoencoderLoadError, match="does not exist"):
         load_autoencoder(tmp_path / "missing")
@@ -576,6 +585,43 @@ def test_local_directory_problems(model_files, tmp_path):
     nan = {**files, "model.safetensors": (tmp_path / "nan.safetensors").read_bytes()}
     with pytest.raises(AutoencoderLoadError, match="NaN or infinite values \\(embed.bias\\)"):
         load_autoencoder(_save_dir(tmp_path, "nan", nan))
+
+
+def test_weights_changed_after_saving_are_refused(model_files, tmp_path):
+    directory = model_files["main"][2]
+    weights = (directory / "model.safetensors").read_bytes()
+    recorded = (directory / "model.safetensors.sha256").read_text()
+    assert recorded == f"{hashlib.sha256(weights).hexdigest()}  model.safetensors\n"  # sha256sum -c reads it
+    damaged = weights[:-1] + bytes([weights[-1] ^ 1])  # the last bit of a float32: still finite
+    files = {**model_files["main"][1], "model.safetensors": damaged}
+    with pytest.raises(AutoencoderLoadError, match="does not match the SHA-256 recorded in model.safetensors.sha256"):
+        load_autoencoder(_save_dir(tmp_path, "damaged", files))
+
+
+def test_missing_path_in_an_existing_folder_is_not_taken_for_a_hub_repo(tmp_path, monkeypatch, no_network):
+    (tmp_path / "runs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(AutoencoderLoadError, match="'runs/model' does not exist.*For the Hub repo 'runs/model'"):
+        load_autoencoder("runs/model")
+
+
+def test_cached_autoencoder_loads_replaced_weights_again(model_files, tmp_path):
+    directory = tmp_path / "model"
+    shutil.copytree(model_files["main"][2], directory)
+    first = loading.cached_autoencoder(str(directory), None, "cpu")
+    assert loading.cached_autoencoder(str(directory), None, "cpu") is first
+    with atomic_path(directory) as part:  # as pretraining replaces model/ at every checkpoint
+        model_files["v1"][0].save_pretrained(part)
+    _assert_same_weights(loading.cached_autoencoder(str(directory), None, "cpu"), model_files["v1"][0])
+
+
+def test_cached_autoencoder_leaves_a_given_model_as_it_was():
+    model = _model(0).train()
+    trainable = [p.requires_grad for p in model.parameters()]
+    frozen = loading.cached_autoencoder(model, None, "cpu")
+    _assert_frozen(frozen)
+    _assert_same_weights(frozen, model)
+    assert model.training and [p.requires_grad for p in model.parameters()] == trainable and any(trainable)
 
 
 def test_argument_types_and_values(model_files):

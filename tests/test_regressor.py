@@ -340,6 +340,28 @@ def test_autoencoder_as_path_or_model(regression_data, small_params, bundled_aut
     assert len(pickle.dumps(by_path)) < 50_000
 
 
+def test_a_given_model_is_neither_changed_nor_pickled(regression_data, small_params):
+    from sk_swat.autoencoder import SWATAutoencoder, SWATAutoencoderConfig
+
+    X, y = regression_data
+    torch.manual_seed(0)
+    model = SWATAutoencoder(SWATAutoencoderConfig(hidden_size=16, n_head=2, n_encoder_layers=1, n_decoder_layers=1))
+    trainable = [p.requires_grad for p in model.parameters()]
+    weights = {k: v.clone() for k, v in model.state_dict().items()}
+    reg = SWATRegressor(autoencoder=model, **small_params).fit(X, y)
+    assert model.training and [p.requires_grad for p in model.parameters()] == trainable
+    assert all(p.grad is None for p in model.parameters())
+    assert all(torch.equal(v, weights[k]) for k, v in model.state_dict().items())
+    data = pickle.dumps(reg)
+    assert len(data) < 50_000, f"pickle of a SWATRegressor fitted with a model is {len(data)} bytes"
+    assert not any(n == "torch" or n.startswith("torch.") for n in _pickled_modules(data))
+    restored = pickle.loads(data)
+    assert_array_equal(restored.predict(X), reg.predict(X))
+    assert reg.get_params()["autoencoder"] is model
+    with pytest.raises(InvalidParameterError, match="set_params\\(autoencoder=...\\)"):
+        restored.fit(X, y)
+
+
 @pytest.mark.parametrize(
     "depths, match",
     [
@@ -522,6 +544,44 @@ def test_constant_target(regression_data, small_params):
     assert np.isfinite(reg.predict(X)).all()
 
 
+@pytest.mark.parametrize("factor", [1e-20, 1e-300, 1e308])
+def test_targets_of_any_magnitude_are_fitted_at_their_scale(regression_data, small_params, factor):
+    X, y = regression_data
+    unit = 2 * (y - y.min()) / np.ptp(y) - 1  # [-1, 1]: 1e308 * unit spans more than the largest float
+    plain = SWATRegressor(**small_params).fit(X, unit)
+    scaled = SWATRegressor(**small_params).fit(X, factor * unit)
+    assert_allclose(scaled.predict(X) / factor, plain.predict(X), rtol=1e-6, atol=1e-9)
+
+
+def test_inputs_spanning_the_float_range_are_used(regression_data, small_params):
+    X, y = regression_data
+    huge = X * np.array([1e308, 1.0])
+    plain = SWATRegressor(**small_params).fit(X, y)
+    scaled = SWATRegressor(**small_params).fit(huge, y)
+    assert_allclose(scaled.predict(huge), plain.predict(X), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("value", [3.0, 1e-20, -1e308])
+def test_constant_target_is_predicted_exactly(regression_data, small_params, value):
+    X, _ = regression_data
+    reg = SWATRegressor(**small_params).fit(X, np.full(len(X), value))
+    assert_array_equal(reg.predict(X), value)
+
+
+def test_validation_fraction_that_leaves_too_few_training_rows(regression_data, small_params):
+    X, y = regression_data
+    with pytest.raises(ValueError, match="holds out 60 of the 60 rows.*leaving 0 to train on"):
+        SWATRegressor(validation_fraction=0.99, **small_params).fit(X, y)
+    with pytest.raises(ValueError, match="holds out 59 of the 60 rows.*at most 58 rows"):
+        SWATRegressor(validation_fraction=0.98, **small_params).fit(X, y)
+
+
+def test_temperature_must_anneal_downwards(regression_data, small_params):
+    X, y = regression_data
+    with pytest.raises(ValueError, match="temperature_init=0.01 is below temperature_final=1.0"):
+        SWATRegressor(temperature_init=0.01, temperature_final=1.0, **small_params).fit(X, y)
+
+
 # --------------------------------------------------------------------------- sample weights
 
 
@@ -566,6 +626,8 @@ def test_weights_change_the_result(regression_data, small_params):
 
 def test_bad_weights(regression_data, small_params):
     X, y = regression_data
+    with pytest.raises(ValueError, match="Only 1 of the 60 rows have a positive sample_weight"):
+        SWATRegressor(**small_params).fit(X, y, sample_weight=np.eye(len(X))[0])
     with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
         SWATRegressor(**small_params).fit(X, y, sample_weight=-np.ones(len(X)))
     with pytest.raises(ValueError, match="at least one non-zero"):

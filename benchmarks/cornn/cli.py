@@ -8,7 +8,10 @@ only rewrites it; ``--compare REFERENCE_DIR`` runs nothing and checks that the r
 
 import argparse
 import shlex
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.cornn.compare import compare_results, comparison_markdown
@@ -128,31 +131,56 @@ def main(argv=None, prog=PROG):
         record_run(args.output_dir, shlex.join(prog.split() + argv))
         client = _connect(args.backend, args.scheduler)
         try:
-            for name in args.experiments:
-                methods = _methods_of(name, args.methods)
-                if methods == []:
-                    continue  # none of the requested methods is in this experiment
-                path = run_experiment(
-                    name,
-                    functions=args.functions,
-                    seeds=args.seeds,
-                    output_dir=args.output_dir,
-                    n_jobs=args.n_jobs,
-                    backend=args.backend,
-                    quick=args.quick,
-                    device=args.device,
-                    depths=args.depths,
-                    methods=methods,
-                    reuse=args.reuse,
-                    verbose=0 if args.quiet else 1,
-                )
-                print(f"{name}: {path}", file=sys.stderr)
+            with _terminating_interrupts():
+                for name in args.experiments:
+                    methods = _methods_of(name, args.methods)
+                    if methods == []:
+                        continue  # none of the requested methods is in this experiment
+                    path = run_experiment(
+                        name,
+                        functions=args.functions,
+                        seeds=args.seeds,
+                        output_dir=args.output_dir,
+                        n_jobs=args.n_jobs,
+                        backend=args.backend,
+                        quick=args.quick,
+                        device=args.device,
+                        depths=args.depths,
+                        methods=methods,
+                        reuse=args.reuse,
+                        verbose=0 if args.quiet else 1,
+                    )
+                    print(f"{name}: {path}", file=sys.stderr)
         finally:
             if client is not None:
                 client.close()
     path = summarise(args.output_dir, experiments=args.experiments, quick=args.quick)
     print(path)
     return 0
+
+
+@contextmanager
+def _terminating_interrupts():
+    """SIGTERM and SIGHUP raise ``KeyboardInterrupt`` in the block, as Ctrl-C does; the old handlers after.
+
+    By default they end Python at once, and the joblib workers go on with their fits for minutes
+    with no one to collect them; the exception lets joblib kill them first. A second signal ends
+    the process at once.
+    """
+    signals = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        signals = []
+
+    def interrupt(signum, frame):
+        signal.signal(signum, signal.SIG_DFL)
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+    before = {s: signal.signal(s, interrupt) for s in signals}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 def _compare(args):

@@ -139,16 +139,20 @@ def file_lock(path):
     return FileLock(f"{path}.lock")
 
 
-def read_results(path):
-    """The valid rows of a results CSV, repairing the file if an interrupted run left it damaged.
+def read_results(path, repair=False):
+    """The valid rows of a results CSV, skipping (and with ``repair``, removing) what an interrupted run left.
 
-    A last line without its newline (a write cut short), rows with a missing or unreadable value,
-    and repeated ``(method, function, config, seed)`` keys (the first is kept) are dropped, and the
-    file is rewritten atomically without them.
+    A last line without its newline (a write cut short, or one another run is making right now),
+    rows with a missing or unreadable value, and repeated ``(method, function, config, seed)``
+    keys (the first is kept) are left out.
 
     Parameters
     ----------
     path : path-like
+    repair : bool, default=False
+        Also rewrite the file atomically without them. Only under :func:`file_lock`: a half-written
+        last line may be a row that another run is appending, which a repair without the lock
+        would drop.
 
     Returns
     -------
@@ -164,11 +168,12 @@ def read_results(path):
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from benchmarks.cornn.results import FIELDS, read_results
+    >>> from benchmarks.cornn.results import FIELDS, file_lock, read_results
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = Path(tmp, "exp1.csv")
     ...     _ = path.write_text(",".join(FIELDS) + "\\nswat,Sphere,depth=1,0,0.1,9,{},1.0,cpu\\nswat,Sph")
-    ...     rows = read_results(path)  # the half-written last row is dropped, the file repaired
+    ...     with file_lock(path):
+    ...         rows = read_results(path, repair=True)  # the half-written last row is dropped, the file repaired
     ...     len(rows), path.read_text().endswith("cpu\\n")
     (1, True)
     """
@@ -181,7 +186,8 @@ def read_results(path):
         text, damaged = text[: text.rfind("\n") + 1], True
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None:
-        write_csv(path, [])
+        if repair:
+            write_csv(path, [])
         return []
     if tuple(reader.fieldnames) != FIELDS:
         raise ValueError(
@@ -195,6 +201,6 @@ def read_results(path):
             continue
         seen.add(row_key(row))
         rows.append(row)
-    if damaged:
+    if damaged and repair:
         write_csv(path, rows)
     return rows

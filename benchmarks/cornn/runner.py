@@ -8,7 +8,7 @@ stopped. Identical fits already in another experiment's CSV are copied instead o
 
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 
 import numpy as np
 
@@ -154,7 +154,7 @@ def _same_fits_elsewhere(exp, output_dir, quick, device):
             continue
         signatures = {(c.method, c.config): _signature(c, quick) for c in other.configurations}
         with file_lock(path):
-            rows = read_results(path)
+            rows = read_results(path, repair=True)
         for row in rows:
             config = row["config"][: -len(QUICK_MARK)] if quick else row["config"]
             signature = signatures.get((row["method"], config))
@@ -273,8 +273,11 @@ def run_experiment(
         raise ValueError("seeds is empty: give at least one int.")
     configurations = exp.select(depths=depths, methods=methods)
     path = results_path(output_dir, exp.name, quick)
-    rows = read_results(path)
-    done = {row_key(r) for r in rows}
+    # Other processes may add rows to the same CSV (e.g. one run per method): every read and write
+    # holds the lock and reopens the file, so no one's rows are lost.
+    lock = file_lock(path)
+    with lock:
+        done = {row_key(r) for r in read_results(path, repair=True)}
     mark = QUICK_MARK if quick else ""
     tasks = [
         (c, function, seed, device, bool(quick))
@@ -296,22 +299,21 @@ def run_experiment(
             else:
                 copied.append({**row, "method": c.method, "config": c.config + mark})
         tasks = remaining
-    # Other processes may add rows to the same CSV (e.g. one run per method): every write holds the
-    # lock and reopens the file, and the final sort re-reads it, so no one's rows are lost.
-    lock = file_lock(path)
     with lock:
         if not path.exists():
             write_csv(path, [])
         if copied:
-            write_csv(path, read_results(path) + copied)
+            write_csv(path, read_results(path, repair=True) + copied)
     if tasks:
         with tqdm(total=len(tasks), disable=not verbose, desc=exp.name) as bar:
-            for row in _iter_results(_run_task, tasks, n_jobs, backend):
-                with lock:
-                    append_row(path, row)
-                bar.set_postfix_str(f"{row['method']} {row['function']} {row['config']}")
-                bar.update()
+            # closing: an interruption in this loop stops joblib (and its workers) at once, not at exit.
+            with closing(_iter_results(_run_task, tasks, n_jobs, backend)) as results:
+                for row in results:
+                    with lock:
+                        append_row(path, row)
+                    bar.set_postfix_str(f"{row['method']} {row['function']} {row['config']}")
+                    bar.update()
     with lock:
-        write_csv(path, sorted(read_results(path), key=_sort_key(exp)))
+        write_csv(path, sorted(read_results(path, repair=True), key=_sort_key(exp)))
     return path
 

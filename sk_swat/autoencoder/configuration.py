@@ -92,7 +92,16 @@ class SWATAutoencoderConfig(PretrainedConfig):
         return (self.n_tokens, self.hidden_size)
 
     def check_compatible(self):
-        """Raise ``ValueError`` unless this config matches this package's token layout."""
+        """Raise ``ValueError`` unless this config matches this package's token layout and its sizes make a model."""
+        for name in ("hidden_size", "n_encoder_layers", "n_decoder_layers", "n_head"):
+            value = getattr(self, name, None)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if self.hidden_size % self.n_head:
+            raise ValueError(f"hidden_size={self.hidden_size} must be a multiple of n_head={self.n_head}.")
+        value_scale = getattr(self, "value_scale", None)
+        if isinstance(value_scale, bool) or not isinstance(value_scale, (int, float)) or not value_scale > 0:
+            raise ValueError(f"value_scale must be a positive number, got {value_scale!r}.")
         expected = {
             "layout_version": LAYOUT_VERSION,
             "n_tokens": encoding.N_TOKENS,

@@ -9,6 +9,7 @@ is what they do not do: the bundled default, the layout check (an sk-swat ``conf
 """
 
 import contextlib
+import copy
 import functools
 import importlib
 import os
@@ -18,7 +19,7 @@ import torch
 
 from ..utils import resolve_device
 from .configuration import SWATAutoencoderConfig
-from .modeling import SWATAutoencoder
+from .modeling import CHECKSUM_NAME, WEIGHTS_NAME, SWATAutoencoder, weights_sha256
 
 __all__ = ["load_autoencoder", "cached_autoencoder", "AutoencoderLoadError"]
 
@@ -26,7 +27,6 @@ __all__ = ["load_autoencoder", "cached_autoencoder", "AutoencoderLoadError"]
 BUNDLED_DIR = Path(__file__).parent / "pretrained"
 
 CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
 # Checkpoints in pickle-based formats: named in error messages, never downloaded or opened.
 _PICKLED_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.bin", "model.pt", "model.pth")
 _SAVE_HINT = (
@@ -174,9 +174,13 @@ def load_autoencoder(
         _refuse_revision(revision, source)
         if not directory.is_dir():
             what = "does not exist" if not directory.exists() else "is a file, not a directory"
+            hub = ""
+            if isinstance(name_or_path, str) and name_or_path.count("/") == 1 and not directory.exists():
+                hub = (f" For the Hub repo {name_or_path!r}, run from a directory without a folder "
+                       f"{str(directory.parent)!r}.")
             raise AutoencoderLoadError(
                 f"{str(directory)!r} {what}. Pass the directory that holds config.json and model.safetensors "
-                "(written by model.save_pretrained(directory))."
+                f"(written by model.save_pretrained(directory)).{hub}"
             )
     else:
         hub_repo = name_or_path
@@ -188,21 +192,22 @@ def load_autoencoder(
 # --------------------------------------------------------------------------- arguments
 
 
-@functools.lru_cache(maxsize=4)
 def cached_autoencoder(autoencoder, revision, device):
-    """The frozen autoencoder a fit uses, loaded once per process and device.
+    """The frozen autoencoder a fit uses, loaded once per process, device and version of its files.
 
     :class:`~sk_swat.SWATRegressor` gets its autoencoder here, so that the
     fits of one process share one copy and the estimator's pickle never
-    holds it. Calling it before timing a fit (as the benchmark harness does)
-    keeps the loading out of the fit time.
+    holds it. A local directory whose files have changed since (new
+    weights saved into it) is loaded again. Calling it before timing a fit
+    (as the benchmark harness does) keeps the loading out of the fit time.
 
     Parameters
     ----------
     autoencoder : None, str, path-like or SWATAutoencoder
         The estimator's ``autoencoder`` parameter: what
-        :func:`load_autoencoder` takes as ``name_or_path``, or a model, which
-        is moved to ``device`` and frozen in place.
+        :func:`load_autoencoder` takes as ``name_or_path``, or a model, of
+        which a frozen copy on ``device`` is returned (the model itself is
+        left as it is: its mode, gradients and device).
     revision : str or None
         The estimator's ``revision`` parameter.
     device : str
@@ -213,7 +218,8 @@ def cached_autoencoder(autoencoder, revision, device):
     -------
     SWATAutoencoder
         In evaluation mode, without gradients; the same object on every call
-        with the same arguments (the four most recent are kept).
+        with the same arguments while the files are unchanged (the four most
+        recent are kept).
 
     Examples
     --------
@@ -222,8 +228,20 @@ def cached_autoencoder(autoencoder, revision, device):
     True
     """
     if isinstance(autoencoder, SWATAutoencoder):
-        return autoencoder.to(device).eval().requires_grad_(False)
+        return copy.deepcopy(autoencoder).to(device).eval().requires_grad_(False)
+    return _cached_load(autoencoder, revision, device, _file_versions(autoencoder))
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_load(autoencoder, revision, device, versions):
     return load_autoencoder(autoencoder, revision=revision, device=device)
+
+
+def _file_versions(name_or_path):
+    """Inode, size and modification time of a local autoencoder's files (empty for a Hub repo id)."""
+    directory = BUNDLED_DIR if name_or_path is None else Path(name_or_path).expanduser()
+    files = [directory / name for name in (CONFIG_NAME, WEIGHTS_NAME, CHECKSUM_NAME)]
+    return tuple((s.st_ino, s.st_size, s.st_mtime_ns) for s in (f.stat() for f in files if f.is_file()))
 
 
 def _check_types(name_or_path, revision, device, cache_dir, local_files_only, token):
@@ -259,7 +277,8 @@ def _local_path(name_or_path):
             "or a Hugging Face Hub repo id ('owner/name')."
         )
     path = Path(name_or_path).expanduser()
-    if path.exists():
+    # 'runs/model' with a folder 'runs' here is a path, missing: no need to ask the Hub for 24 s of retries.
+    if path.exists() or path.parent.is_dir() and path.parent != Path("."):
         return path
     # validate_repo_id also takes a bare 'name'; sk-swat asks for 'owner/name' so that a mistyped
     # relative path is not sent to the Hub.
@@ -291,13 +310,15 @@ def _download(repo_id, revision, cache_dir, local_files_only, token):
                 cache_dir=cache_dir,
                 local_files_only=local_files_only,
                 token=token,
-                allow_patterns=[CONFIG_NAME, WEIGHTS_NAME],
+                allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, CHECKSUM_NAME],
                 library_name="sk-swat",
                 library_version=__version__,
             )
         )
     except Exception as err:
         message = _hub_message(err, repo_id, revision or "main", cache_dir, local_files_only)
+        if "not a local directory either" not in message:
+            message += f" If you meant a local directory: {Path.cwd() / repo_id} does not exist."
         raise AutoencoderLoadError(message) from err
 
 
@@ -415,7 +436,25 @@ def _load_directory(directory, source, device, hub_repo=None):
             f"The weights of {source} contain NaN or infinite values ({_some(bad)}); the file is corrupt or "
             "was saved from a diverged training run. Use another checkpoint."
         )
+    # Last: the checks above name what is wrong with a damaged file more precisely.
+    _verify_checksum(directory, source)
     return model.eval().requires_grad_(False).to(device=device, dtype=torch.float32)
+
+
+def _verify_checksum(directory, source):
+    """Compare the weights with the SHA-256 recorded beside them when they were saved (if it was)."""
+    recorded = directory / CHECKSUM_NAME
+    if not recorded.is_file():
+        return
+    expected = (recorded.read_text().split() or [""])[0]
+    actual = weights_sha256(directory / WEIGHTS_NAME)
+    if actual != expected:
+        raise AutoencoderLoadError(
+            f"The weight file {directory / WEIGHTS_NAME} of {source} does not match the SHA-256 recorded in "
+            f"{CHECKSUM_NAME} when it was saved ({actual} instead of {expected or 'nothing'}): it is corrupt, or "
+            f"was replaced without saving the model again. Write it again with model.save_pretrained(directory); "
+            f"if you replaced the weights on purpose, delete {CHECKSUM_NAME}."
+        )
 
 
 def _read_config(directory, source):

@@ -1,6 +1,8 @@
 """``SWATAutoencoder``: GPT-2 encoder and per-depth decoders for MLP token matrices."""
 
+import hashlib
 from functools import lru_cache
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -8,9 +10,20 @@ from transformers import GPT2Config, GPT2Model, PreTrainedModel
 from transformers.pytorch_utils import Conv1D
 
 from .. import encoding
+from ..utils import atomic_write
 from .configuration import SWATAutoencoderConfig
 
 __all__ = ["SWATAutoencoder"]
+
+WEIGHTS_NAME = "model.safetensors"
+#: Beside the weights, their SHA-256 in ``sha256sum`` format, checked when they are loaded.
+CHECKSUM_NAME = "model.safetensors.sha256"
+
+
+def weights_sha256(path):
+    """SHA-256 (hex) of a file, read in blocks."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _gpt2_stack(config, n_layer):
@@ -206,3 +219,22 @@ class SWATAutoencoder(PreTrainedModel):
             See :meth:`decode_all`.
         """
         return self.decode_all(self.encode(tokens, real))
+
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        """``PreTrainedModel.save_pretrained``, plus the weights' SHA-256 in ``model.safetensors.sha256``.
+
+        :func:`~sk_swat.load_autoencoder` checks the weights against it, so that a file damaged
+        after saving is refused rather than loaded.
+
+        Parameters
+        ----------
+        save_directory : str or path-like
+            Where to write ``config.json``, ``model.safetensors`` and the checksum.
+        *args, **kwargs
+            Passed to :meth:`transformers.PreTrainedModel.save_pretrained`.
+        """
+        result = super().save_pretrained(save_directory, *args, **kwargs)
+        weights = Path(save_directory) / WEIGHTS_NAME
+        if weights.is_file():
+            atomic_write(weights.with_name(CHECKSUM_NAME), f"{weights_sha256(weights)}  {WEIGHTS_NAME}\n")
+        return result

@@ -7,9 +7,11 @@ process draws its own MLPs and gradients are averaged with
 
 import csv
 import dataclasses
+import io
 import json
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from tqdm.auto import tqdm
 from .. import encoding
 from ..encoding import N_ACTIVATIONS, split_tokens
 from ..torch_mlp import real_entries_tensor
-from ..utils import atomic_path, resolve_device
+from ..utils import atomic_path, atomic_write, resolve_device
 from .configuration import SWATAutoencoderConfig
 from .functional import decoded_forward, per_decoder_errors, relative_error, sample_inputs
 from .loading import no_weight_loading_bar
@@ -34,6 +36,17 @@ __all__ = ["PretrainSettings", "pretrain", "functional_loss"]
 CHECKPOINT = "checkpoint.pt"
 MODEL_DIR = "model"
 LOG = "log.csv"
+SETTINGS = "settings.json"
+LOG_FIELDS = ["step", "mlps_seen", "seconds", "holdout_median_best_relative_error"] + [
+    f"depth{k}" for k in range(1, encoding.MAX_DEPTH + 1)
+] + ["learning_rate"]
+#: Settings a resumed run may change without changing what it computes.
+FREE_ON_RESUME = ("n_mlps", "checkpoint_every")
+#: Settings a resumed run may change when asked by name (``allow_changes``).
+CHANGEABLE_ON_RESUME = ("learning_rate",)
+#: The configuration keys that make the model: a resumed run cannot change them.
+ARCHITECTURE = ("hidden_size", "n_encoder_layers", "n_decoder_layers", "n_head", "shared_decoder_trunk",
+                "value_scale")
 
 
 @dataclasses.dataclass
@@ -45,7 +58,7 @@ class PretrainSettings:
     n_mlps : int, default=1_000_000
         Random MLPs to see in total (over all processes), counting those seen
         before a resume.
-    batch_size : int, default=256
+    batch_size : int, default=128
         MLPs per step and process; one batch shares depth, input count and
         drop rate.
     learning_rate : float, default=1e-3
@@ -95,7 +108,7 @@ class PretrainSettings:
     """
 
     n_mlps: int = 1_000_000
-    batch_size: int = 256
+    batch_size: int = 128
     learning_rate: float = 1e-3
     n_points: int = 256
     loss: str = "min"
@@ -219,28 +232,128 @@ def _step_generator(seed, rank, step, device):
     return torch.Generator(device=device).manual_seed(int(seed) * 1_000_003 + rank * 10_007 + step)
 
 
-def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None, verbose=0):
+def _load_checkpoint(path):
+    """The state in ``path``, or a ``ValueError`` that says the file is unusable and what to do."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        missing = {"model", "optimizer", "step", "mlps_seen", "seconds", "config", "settings"} - set(state)
+    except Exception as err:
+        # Not torch's message: its advice (weights_only=False) would unpickle whatever the file holds.
+        reason, missing = f"torch.load raised {type(err).__name__}", None
+    else:
+        reason = f"no {', '.join(sorted(missing))}"
+    if missing is None or missing:
+        raise ValueError(
+            f"{path} is corrupt or not a pretraining checkpoint of sk-swat ({reason}), so the run cannot be "
+            f"resumed. Restore the file from a copy, or move it away to start the run again (model/ holds the "
+            "weights of a recent checkpoint)."
+        )
+    return state
+
+
+def _log_text(log):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(LOG_FIELDS)
+    writer.writerows(log)
+    return buffer.getvalue()
+
+
+def _legacy_log(path, step):
+    """The rows of a ``log.csv`` written before checkpoints held the log (no learning rate recorded)."""
+    if not path.exists():
+        return []
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    return [row[: len(LOG_FIELDS) - 1] + [""] for row in rows if row and row[0].isdigit() and int(row[0]) <= step]
+
+
+def _write_checkpoint_files(output_dir, state, model):
+    """Make ``model/``, ``log.csv`` and ``settings.json`` those of ``state`` and remove what a kill left.
+
+    ``checkpoint.pt`` is the commit: these files follow it, so they are written after it at every
+    checkpoint and again at the start of a resumed run, whatever a kill left of them.
+    """
+    for name in (CHECKPOINT, MODEL_DIR, LOG, SETTINGS):
+        for leftover in [*output_dir.glob(f".{name}.*.tmp"), *output_dir.glob(f".{name}.*.old")]:
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    # Without transformers' "Writing model shards" bar at every checkpoint.
+    with atomic_path(output_dir / MODEL_DIR) as part, no_weight_loading_bar():
+        model.save_pretrained(part)
+    atomic_write(output_dir / LOG, _log_text(state["log"]))
+    atomic_write(output_dir / SETTINGS, json.dumps(state["settings"], indent=2))
+
+
+def _resumed_settings(state, settings, config, allow_changes):
+    """The settings of a resumed run: the recorded ones, with the changes that do not alter the run."""
+    unknown = set(allow_changes) - set(CHANGEABLE_ON_RESUME)
+    if unknown:
+        raise ValueError(
+            f"allow_changes may name only {', '.join(CHANGEABLE_ON_RESUME)}, got {sorted(unknown)}: the others "
+            "change what a resumed run computes. Start a new run in another directory instead."
+        )
+    recorded = PretrainSettings(**state["settings"])
+    if settings is None or isinstance(settings, dict):
+        settings = dataclasses.replace(recorded, **(settings or {}))
+    changed = {
+        name: (old, getattr(settings, name))
+        for name, old in dataclasses.asdict(recorded).items()
+        if name not in FREE_ON_RESUME + tuple(allow_changes) and _plain(getattr(settings, name)) != _plain(old)
+    }
+    given = config.to_dict() if isinstance(config, SWATAutoencoderConfig) else dict(config or {})
+    changed.update(
+        (name, (state["config"].get(name), given[name]))
+        for name in ARCHITECTURE
+        if name in given and given[name] != state["config"].get(name)
+    )
+    if changed:
+        lr = "learning_rate" in changed
+        raise ValueError(
+            "A resumed run must go on as it started, but these settings differ from those recorded in its "
+            f"checkpoint: {'; '.join(f'{k} {old!r} -> {new!r}' for k, (old, new) in changed.items())}. Leave "
+            "them out (or give the recorded values), or start a new run in another directory."
+            + (" To lower the learning rate on resume, allow it by name: allow_changes=('learning_rate',) "
+               "(--allow-change learning_rate)." if lr else "")
+        )
+    return settings
+
+
+def _plain(value):
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_changes=(), device=None, verbose=0):
     """Pretrain a :class:`SWATAutoencoder` on random MLPs.
 
-    Writes to ``output_dir``: ``checkpoint.pt`` (model, optimiser, step and
-    counters, for resuming; torch tensors and plain Python values only),
-    ``model/`` (``save_pretrained`` output: ``config.json`` and
-    ``model.safetensors``), ``log.csv`` (held-out error at every checkpoint)
-    and ``settings.json``. Every file is written to a temporary name and
-    renamed, so an interrupted run leaves the last complete checkpoint.
+    Writes to ``output_dir``: ``checkpoint.pt`` (model, optimiser, step,
+    counters, settings and log, for resuming; torch tensors and plain Python
+    values only), ``model/`` (``save_pretrained`` output: ``config.json`` and
+    ``model.safetensors``), ``log.csv`` (held-out error and learning rate at
+    every checkpoint) and ``settings.json``. ``checkpoint.pt`` is written
+    first, to a temporary name then renamed: it is the commit. The other
+    files are made from it after it, and again when the run is resumed, so a
+    run killed at any point and resumed ends with the same files as an
+    uninterrupted one.
 
     Parameters
     ----------
     output_dir : str or Path
         Where to write; created if needed.
-    settings : PretrainSettings, optional
-        Training settings; defaults if None.
-    config : SWATAutoencoderConfig, optional
-        Model configuration for a new run (ignored on resume, where the
-        checkpoint's configuration is used).
+    settings : PretrainSettings or dict, optional
+        Training settings. A dict gives some of them, the others being those
+        recorded in the checkpoint when resuming, else the defaults.
+    config : SWATAutoencoderConfig or dict, optional
+        Model configuration of a new run (a dict: some of its parameters).
+        When resuming, the checkpoint's configuration is used; one that
+        differs from it in the model's sizes is refused.
     resume : bool, default=True
         Continue from ``output_dir/checkpoint.pt`` if it exists. If False and
         a checkpoint exists, raise rather than overwrite it.
+    allow_changes : sequence of str, default=()
+        Settings that may differ from the checkpoint's when resuming: only
+        ``"learning_rate"`` (recorded in ``log.csv`` from then on). Other
+        changes that alter the run (seed, batch size, loss, ...) raise
+        ``ValueError``; ``n_mlps`` and ``checkpoint_every`` may always change.
     device : str or torch.device, optional
         Defaults to this process's CUDA device if there is one, else CPU.
     verbose : int, default=0
@@ -250,7 +363,14 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
     -------
     dict
         ``step``, ``mlps_seen``, ``seconds`` (this call), ``mlps_per_second``
-        and ``holdout_error`` (median best-decoder relative error).
+        and ``holdout_error`` (median best-decoder relative error at the
+        last checkpoint).
+
+    Raises
+    ------
+    ValueError
+        For invalid settings, a checkpoint that exists with ``resume=False``,
+        a corrupt checkpoint, or settings that differ from the checkpoint's.
 
     Examples
     --------
@@ -263,8 +383,6 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
     >>> result["mlps_seen"]
     64
     """
-    settings = settings or PretrainSettings()
-    settings.validate()
     output_dir = Path(output_dir)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     rank, world = 0, 1
@@ -284,8 +402,14 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
                 f"{checkpoint_path} exists. Pass resume=True (--resume) to continue it, "
                 "or choose another output directory."
             )
-        state = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+        state = _load_checkpoint(checkpoint_path)
+        settings = _resumed_settings(state, settings, config, allow_changes)
         config = SWATAutoencoderConfig(**state["config"])
+    elif isinstance(settings, dict) or settings is None:
+        settings = PretrainSettings(**(settings or {}))
+    settings.validate()
+    if isinstance(config, dict):
+        config = SWATAutoencoderConfig(**config)
     config = config or SWATAutoencoderConfig()
     torch.manual_seed(settings.seed)
     model = SWATAutoencoder(config)
@@ -294,20 +418,21 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
     # On the device before the optimiser loads its state, so that Adam's moments follow it there.
     model.to(device)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
-    step, mlps_seen, total_seconds = 0, 0, 0.0
+    step, mlps_seen, total_seconds, log = 0, 0, 0.0, []
     if state is not None:
         optimizer.load_state_dict(state["optimizer"])
         for group in optimizer.param_groups:
             group["lr"] = settings.learning_rate
         step, mlps_seen, total_seconds = state["step"], state["mlps_seen"], state["seconds"]
+        log = state.get("log") or _legacy_log(output_dir / LOG, step)
+        state["log"] = log
+        if rank == 0:
+            _write_checkpoint_files(output_dir, state, model)
     trained = model
     if distributed:
         trained = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
-    if rank == 0:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / "settings.json").write_text(json.dumps(dataclasses.asdict(settings), indent=2))
     holdout_x, holdout_sets = _holdout(settings, device)
 
     per_step = settings.batch_size * world
@@ -315,7 +440,7 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
     bar = tqdm(total=n_steps, disable=not verbose or rank != 0, desc="pretraining", unit="step")
     start, seen_at_start = time.perf_counter(), mlps_seen
     value_scale = config.value_scale
-    last_error = float("nan")
+    last_error = float(log[-1][3]) if log and log[-1][3] != "" else float("nan")
 
     def checkpoint():
         nonlocal last_error
@@ -325,6 +450,7 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
         last_error, per_depth = holdout_error(model, holdout_x, holdout_sets)
         model.train()
         seconds = total_seconds + time.perf_counter() - start
+        log.append([step, mlps_seen, round(seconds, 1), last_error, *per_depth.values(), settings.learning_rate])
         state = {
             "model": model.state_dict(),
             "optimizer": optimizer.state_dict(),
@@ -333,20 +459,12 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, device=None
             "seconds": seconds,
             "config": config.to_dict(),
             "settings": dataclasses.asdict(settings),
+            "log": log,
         }
-        with atomic_path(checkpoint_path) as part:
-            torch.save(state, part)
-        # Without transformers' "Writing model shards" bar at every checkpoint.
-        with atomic_path(output_dir / MODEL_DIR) as part, no_weight_loading_bar():
-            model.save_pretrained(part)
-        log = output_dir / LOG
-        new = not log.exists()
-        with open(log, "a", newline="") as fh:
-            writer = csv.writer(fh)
-            if new:
-                writer.writerow(["step", "mlps_seen", "seconds", "holdout_median_best_relative_error"]
-                                + [f"depth{k}" for k in per_depth])
-            writer.writerow([step, mlps_seen, round(seconds, 1), last_error] + list(per_depth.values()))
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        atomic_write(checkpoint_path, buffer.getvalue())
+        _write_checkpoint_files(output_dir, state, model)
         bar.set_postfix(holdout=f"{last_error:.3f}")
 
     model.train()

@@ -6,16 +6,22 @@ functions and one depth; the real runs are ``python -m benchmarks.cornn`` and wr
 
 import csv
 import hashlib
+import os
+import signal
 import struct
 import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from benchmarks.cornn import cli, experiments, report, runner
 from benchmarks.cornn.compare import compare_results
 from benchmarks.cornn.provenance import PROVENANCE_FIELDS, read_runs, record_run
-from benchmarks.cornn.results import FIELDS, read_results, row_key
+from benchmarks.cornn.results import FIELDS, file_lock, read_results, row_key
 from benchmarks.cornn.runner import run_experiment
 from benchmarks.cornn.selection import best_models
 from sk_swat import SWATRegressor
@@ -204,6 +210,88 @@ def test_rows_added_by_another_run_meanwhile_are_kept(tmp_path, monkeypatch):
     assert [(r["method"], r["config"]) for r in _rows(path)] == [
         ("swat", "depth=1 [quick]"), ("darts_admm", "depth=1 [quick]")
     ]
+
+
+def test_a_row_half_appended_by_another_run_at_start_is_not_repaired_away(tmp_path, monkeypatch):
+    """Another run holds the lock and has written half its row when this run starts: the row survives."""
+    path = tmp_path / "exp1-quick.csv"
+    run_experiment("exp1", functions=["Ackley"], methods=["swat"], output_dir=tmp_path, **QUICK)
+    foreign = ",".join(["darts_admm", "Ackley", "depth=1 [quick]", "0", "0.5", "9", "{}", "1.0", "cpu"]) + "\n"
+    half_written, this_run_waits = threading.Event(), threading.Event()
+
+    def other_run():
+        with file_lock(path), open(path, "a") as fh:
+            fh.write(foreign[:20])
+            fh.flush()
+            half_written.set()
+            this_run_waits.wait(60)
+            fh.write(foreign[20:])
+
+    class Lock(FileLock):
+        def acquire(self, *args, **kwargs):
+            this_run_waits.set()  # the other run may finish its row once this run asks for the lock
+            return super().acquire(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "file_lock", lambda p: Lock(f"{p}.lock"))
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    half_written.wait(60)
+    run_experiment("exp1", functions=["Ackley"], methods=["swat"], output_dir=tmp_path, **QUICK)
+    thread.join()
+    assert [(r["method"], r["test_mse"]) for r in _rows(path)][1:] == [("darts_admm", "0.5")]
+
+
+def test_reading_without_repair_leaves_the_file_alone(tmp_path):
+    path = tmp_path / "exp1-quick.csv"
+    text = ",".join(FIELDS) + "\nswat,Sphere,depth=1,0,0.1,9,{},1.0,cpu\nswat,Sph"
+    path.write_text(text)
+    assert len(read_results(path)) == 1
+    assert path.read_text() == text
+
+
+KILLED_RUN = """
+import os, sys, time
+from benchmarks.cornn import cli, runner
+
+def blocking(task):  # a fit that would take an hour; pickled by value into the loky workers
+    open(os.path.join(sys.argv[1], str(os.getpid())), "w").close()
+    time.sleep(3600)
+
+runner._run_task = blocking
+cli.main(["--experiments", "exp1", "--functions", "1", "2", "--methods", "swat", "--depths", "1", "--quick",
+          "--device", "cpu", "--n-jobs", "2", "--backend", "loky", "--quiet", "--output-dir", sys.argv[2]])
+"""
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_terminated_run_takes_its_workers_with_it(tmp_path):
+    script, pids, out = tmp_path / "run.py", tmp_path / "pids", tmp_path / "out"
+    script.write_text(KILLED_RUN)
+    pids.mkdir()
+    repo = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, str(script), str(pids), str(out)], cwd=repo, env=env)
+    try:
+        while len(list(pids.iterdir())) < 2 and proc.poll() is None:  # both workers inside a fit
+            time.sleep(0.1)
+        assert proc.poll() is None, "the run ended before its workers started"
+        workers = [int(p.name) for p in pids.iterdir()]
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+        assert [pid for pid in workers if _running(pid)] == [], "workers outlived the terminated run"
+    finally:
+        proc.kill()
+        for p in pids.iterdir():
+            if _running(int(p.name)):
+                os.kill(int(p.name), signal.SIGKILL)
 
 
 def test_two_fresh_runs_are_identical(quick_dir, tmp_path):
