@@ -11,18 +11,23 @@ from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
+from tqdm.auto import tqdm
 
 from ._scaling import ScaledMLPRegressor
 from .activations import ACTIVATIONS
 from .encoding import MAX_DEPTH, MAX_INPUTS
 from .refinement import prune_to_tolerance, refine_many
 from .search import MASK_RELAXATIONS, SearchSettings, latent_search, select_candidate
-from .utils import resolve_device
+from .utils import limited_threads, resolve_device
 
 # The search parameters' defaults are written once, in SearchSettings.
 _SEARCH = SearchSettings()
 
 __all__ = ["SWATRegressor"]
+
+# Refinement trains on a random subset of this many rows, then polishes on all of them (refine_many's max_rows),
+# so that its cost stops growing with the rows.
+_REFINE_ROWS = 8192
 
 
 def _check_depths(depths):
@@ -186,7 +191,8 @@ class SWATRegressor(ScaledMLPRegressor):
         fastest: on a busy 2-core machine a fit took 4 to 10 times longer with
         2 threads (see :ref:`parameters`). None keeps the caller's setting.
     verbose : int, default=0
-        Show progress bars.
+        Show progress bars of the search, the refinement and the pruning,
+        with their losses.
 
     Attributes
     ----------
@@ -369,6 +375,10 @@ class SWATRegressor(ScaledMLPRegressor):
         self : SWATRegressor
             The fitted estimator.
         """
+        with limited_threads(self.n_threads):
+            return self._fit(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight):
         start = time.perf_counter()
         depths = _check_depths(self.depths)
         if self.temperature_init < self.temperature_final:
@@ -414,8 +424,9 @@ class SWATRegressor(ScaledMLPRegressor):
         candidates, loss_curve = latent_search(
             autoencoder, Xs[train], ys[train], settings, seed=seed, verbose=self.verbose, **fit_rows
         )
+        fit_rows["max_rows"] = _REFINE_ROWS
         networks = refine_many([c.mlp for c in candidates], Xs[train], ys[train], n_iter=self.refine_iter,
-                               n_restarts=self.refine_restarts, random_state=seed, **fit_rows)
+                               n_restarts=self.refine_restarts, random_state=seed, verbose=self.verbose, **fit_rows)
 
         def validation_mse(mlp):
             return np.average((mlp.predict(Xs[val]) - ys[val]) ** 2, weights=sample_weight[val])
@@ -423,7 +434,8 @@ class SWATRegressor(ScaledMLPRegressor):
         val_mse = np.array([validation_mse(mlp) for mlp in networks])
         if self.hardening == "validated" and self.refine_iter and np.isfinite(val_mse).any():
             limit = np.nanmin(val_mse[np.isfinite(val_mse)]) * (1 + self.tol)
-            for i in np.flatnonzero(val_mse <= limit):
+            eligible = np.flatnonzero(val_mse <= limit)
+            for i in tqdm(eligible, disable=not self.verbose, desc="pruning", unit="network"):
                 networks[i] = prune_to_tolerance(
                     networks[i], Xs[train], ys[train], Xs[val], ys[val], limit=limit,
                     val_weight=sample_weight[val], n_iter=max(1, self.refine_iter // 3),

@@ -51,7 +51,8 @@ def _evaluate(args):
 def _demo(args):
     from .demo import run_demo
 
-    run_demo(function=args.function, output=args.output, device=args.device, random_state=args.random_state)
+    run_demo(function=args.function, output=args.output, device=args.device, random_state=args.random_state,
+             verbose=int(args.verbose), n_threads=args.threads)
 
 
 def build_parser():
@@ -80,6 +81,8 @@ def build_parser():
     demo.add_argument("--output", default="swat_demo.png", help="PNG of the found network")
     demo.add_argument("--device", default="auto")
     demo.add_argument("--random-state", type=int, default=0)
+    demo.add_argument("--verbose", action="store_true", help="show the progress of the search and refinement")
+    demo.add_argument("--threads", type=int, default=1, help="torch threads of the fit (default: 1, the fastest)")
     demo.set_defaults(func=_demo)
 
     pre = sub.add_parser("pretrain", help="pretrain the MLP autoencoder on random MLPs")

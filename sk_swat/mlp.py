@@ -3,7 +3,9 @@
 import numpy as np
 import torch
 
-from .activations import ACTIVATIONS, NUMPY_ACTIVATIONS, NeuronwiseActivation
+from .activations import ACTIVATIONS, NUMPY_ACTIVATIONS, NeuronwiseActivation, NeuronwiseNumpyActivation
+
+_PREDICT_BLOCK_ROWS = 16384
 
 __all__ = ["SparseMLP"]
 
@@ -180,16 +182,22 @@ class SparseMLP:
         ndarray of shape (n_samples,)
             The network's output for each row.
         """
-        h = np.asarray(X, dtype=np.float64)
-        if h.ndim != 2 or h.shape[1] != self.n_inputs:
-            raise ValueError(f"X must have shape (n_samples, {self.n_inputs}), got {h.shape}.")
-        for w, b, act, m in zip(self.weights, self.biases, self.activations, self.masks):
-            z = h @ w + b
-            h = np.zeros_like(z)
-            for code, fn in enumerate(NUMPY_ACTIVATIONS):
-                cols = m & (act == code)
-                h[:, cols] = fn(z[:, cols])
-        return (h @ self.weights[-1] + self.biases[-1])[:, 0]
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_inputs:
+            raise ValueError(f"X must have shape (n_samples, {self.n_inputs}), got {X.shape}.")
+        small = self.compact()
+        layers = [(w, b, NeuronwiseNumpyActivation(act))
+                  for w, b, act in zip(small.weights, small.biases, small.activations)]
+        out = np.empty(X.shape[0])
+        # Blocks of rows small enough that the hidden activations stay in the CPU's cache.
+        for start in range(0, X.shape[0], _PREDICT_BLOCK_ROWS):
+            h = X[start : start + _PREDICT_BLOCK_ROWS]
+            for w, b, activation in layers:
+                h = h @ w
+                h += b
+                activation(h)
+            out[start : start + _PREDICT_BLOCK_ROWS] = (h @ small.weights[-1])[:, 0] + small.biases[-1][0]
+        return out
 
     def compact(self):
         """Return the same function with pruned neurons removed.

@@ -12,6 +12,7 @@ a held-out error allows.
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from .activations import neuronwise_activation_and_derivative
 from .mlp import SparseMLP
@@ -24,6 +25,8 @@ _INITIAL_DAMPING = 1e-3
 _MAX_DAMPING = 1e10
 # An accepted step that lowers the loss by less than this share ends a network's training.
 _RELATIVE_TOLERANCE = 1e-10
+# With max_rows, the polish runs on this many times max_rows rows.
+_POLISH_FACTOR = 8
 
 
 def _as_random_state(seed):
@@ -140,7 +143,7 @@ def _normal_equations(stack, theta, x, y, root_weight, codes):
     return gram, rhs
 
 
-def _levenberg_marquardt(stack, x, y, root_weight, n_iter):
+def _levenberg_marquardt(stack, x, y, root_weight, n_iter, bar):
     """Train every network of ``stack`` for at most ``n_iter`` damped Gauss-Newton steps; return its parameters."""
     theta, keep = stack.theta.clone(), stack.keep
     n_networks = theta.shape[0]
@@ -178,11 +181,14 @@ def _levenberg_marquardt(stack, x, y, root_weight, n_iter):
         stale[idx[accepted]] = True
         done = (accepted & (gain < _RELATIVE_TOLERANCE)) | (damping[idx] > _MAX_DAMPING) | (loss[idx] == 0)
         active[idx[done]] = False
+        bar.update()
+        if not bar.disable:
+            bar.set_postfix(best_loss=f"{float(loss.min()):.3g}", training=int(active.sum()), refresh=False)
     return theta, loss
 
 
 def refine_many(mlps, X, y, *, sample_weight=None, n_iter=100, n_restarts=0, random_state=None, device="cpu",
-                include_start=True, max_rows=None):
+                include_start=True, max_rows=None, verbose=0):
     """Train the surviving weights of many networks, each with its sparsity pattern fixed.
 
     Zero weights stay zero, pruned neurons stay pruned and activations stay
@@ -220,8 +226,11 @@ def refine_many(mlps, X, y, *, sample_weight=None, n_iter=100, n_restarts=0, ran
         fresh starts (the network then gives just the sparsity pattern).
     max_rows : int, optional
         With more rows than this, train on a random subset of ``max_rows``
-        rows, then take ``n_iter // 10`` (at least one) steps on all rows, so
-        that the cost stops growing with the rows. None uses all rows.
+        rows, then polish with ``n_iter // 10`` (at least one) steps on a
+        subset 8 times larger (all rows when there are fewer), so that the
+        cost stops growing with the rows. None uses all rows.
+    verbose : int, default=0
+        Show a progress bar per depth, with the lowest training loss.
 
     Returns
     -------
@@ -253,21 +262,24 @@ def refine_many(mlps, X, y, *, sample_weight=None, n_iter=100, n_restarts=0, ran
     w = torch.ones_like(t) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float64,
                                                                           device=device)
     root_weight = (w / w.mean()).sqrt()
-    subset = None
+    subset = polish = None
     if max_rows is not None and x.shape[0] > max_rows:
-        subset = torch.as_tensor(rng.choice(x.shape[0], max_rows, replace=False), device=device)
+        order = torch.as_tensor(rng.permutation(x.shape[0]), device=device)
+        subset, polish = order[:max_rows], order[: _POLISH_FACTOR * max_rows]
 
     best = list(small)
     for depth in sorted({m.depth for m in small}):
         members = [i for i, m in enumerate(small) if m.depth == depth]
         flat = [(i, s) for i in members for s in starts[i]]
         stack = _Stack([s for _, s in flat], device)
-        if subset is not None:
-            stack.theta, _ = _levenberg_marquardt(stack, x[subset], t[subset], root_weight[subset], n_iter)
-            n_steps = max(1, n_iter // 10)
-        else:
-            n_steps = n_iter
-        theta, loss = _levenberg_marquardt(stack, x, t, root_weight, n_steps)
+        with tqdm(total=n_iter, disable=not verbose, desc=f"refinement, depth {depth}", unit="step") as bar:
+            if subset is None:
+                theta, loss = _levenberg_marquardt(stack, x, t, root_weight, n_iter, bar)
+            else:
+                stack.theta, _ = _levenberg_marquardt(stack, x[subset], t[subset], root_weight[subset], n_iter, bar)
+                bar.reset(total=max(1, n_iter // 10))
+                bar.set_description(f"refinement, depth {depth}, polish")
+                theta, loss = _levenberg_marquardt(stack, x[polish], t[polish], root_weight[polish], bar.total, bar)
         trained = stack.to_mlps(theta)
         loss = loss.cpu().numpy()
         for i in members:
@@ -332,7 +344,7 @@ def _magnitude_pruned(mlp, n_removed, prune_neurons):
 
 
 def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, val_weight=None, n_iter=100,
-                       prune_neurons=True, device="cpu"):
+                       prune_neurons=True, device="cpu", max_rows=None):
     """Zero the smallest weights and biases of ``mlp`` while its validation MSE stays within ``limit``.
 
     Iterative magnitude pruning with retraining: a share of the smallest
@@ -362,6 +374,8 @@ def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, va
         neuron (only weights and biases become zero).
     device : torch.device or str, default="cpu"
         Where the refinement runs.
+    max_rows : int, optional
+        Rows of the refinement's subsample (see :func:`refine_many`).
 
     Returns
     -------
@@ -388,7 +402,7 @@ def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, va
     current, share = mlp.compact(), 0.5
     while (n_removed := int(share * current.n_nonzero)) >= 1:
         trial = refine(_magnitude_pruned(current, n_removed, prune_neurons), X, y, sample_weight=sample_weight,
-                       n_iter=n_iter, device=device)
+                       n_iter=n_iter, device=device, max_rows=max_rows, random_state=0)
         if val_mse(trial) <= limit:
             current = trial
         else:

@@ -40,6 +40,8 @@ _NEURON_THRESHOLD = 0.5
 _GENTLE_WEIGHT_SHARPNESS = 5.0
 _GENTLE_NEURON_SHARPNESS = 0.1
 _NEURON_LOGIT_SHARPNESS = _NEURON_SHARPNESS / 4
+# Steps between the loss shown by the progress bar (each read waits for the device).
+_PROGRESS_EVERY = 50
 MASK_RELAXATIONS = ("straight_through", "anneal", "fixed")
 
 
@@ -371,7 +373,8 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
     batch = min(settings.batch_size, n_samples)
     loss_curve = []
 
-    for step in tqdm(range(settings.max_iter), disable=not verbose, desc="latent search", unit="step"):
+    bar = tqdm(range(settings.max_iter), disable=not verbose, desc="latent search", unit="step")
+    for step in bar:
         if batch < n_samples:
             rows = torch.randint(n_samples, (batch,), generator=generator, device=device)
             x, target = x_all[rows], y_all[rows]
@@ -403,6 +406,8 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
             threshold.clamp_(0.0, _MAX_THRESHOLD)
         # Kept on the device: reading a value here would wait for the device at every step.
         loss_curve.append(losses.detach().mean())
+        if verbose and step % _PROGRESS_EVERY == 0:
+            bar.set_postfix(loss=f"{float(loss_curve[-1]):.3g}")
 
     loss_curve = torch.stack(loss_curve).tolist() if loss_curve else []
     found = _hardened(autoencoder, relaxations, best_z, best_t.cpu(), sizes)

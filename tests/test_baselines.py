@@ -33,7 +33,7 @@ def _small_darts(**params):
 
 
 def _small_pruned(**params):
-    return PrunedMLPRegressor(**{"max_iter": 5, "n_restarts": 0, **params})
+    return PrunedMLPRegressor(**{"max_iter": 10, "n_restarts": 0, **params})
 
 
 # The one place for common checks that are expected to fail, with the reason.

@@ -29,6 +29,7 @@ LAYERS = {
     "sk_swat.torch_mlp": 3,
     "sk_swat.autoencoder": 4,
     "sk_swat.search": 5,
+    "sk_swat.refinement": 5,
     "sk_swat._scaling": 6,
     "sk_swat.baselines._common": 6,
     "sk_swat.baselines.admm": 6,
@@ -47,7 +48,7 @@ LAYERS = {
 #: Modules below the estimator: they must not import scikit-learn (DESIGN.md).
 BELOW_THE_ESTIMATOR = [
     "sk_swat.activations", "sk_swat.datasets", "sk_swat.utils", "sk_swat.mlp", "sk_swat.encoding",
-    "sk_swat.torch_mlp", "sk_swat.autoencoder", "sk_swat.search",
+    "sk_swat.torch_mlp", "sk_swat.autoencoder", "sk_swat.search", "sk_swat.refinement",
 ]
 
 

@@ -170,3 +170,14 @@ def test_refine_many_on_a_subsample_then_all_rows():
     assert _mse(sub, X, y) < 0.01 * start
     assert _mse(full, X, y) < 0.01 * start
     assert sub.n_nonzero == mlp.n_nonzero
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_refinement_on_cuda_predicts_like_on_the_cpu(data):
+    X, y = data
+    nets = [_sparse_mlp(seed, depth) for seed, depth in [(0, 1), (1, 2), (2, 4)]]
+    on_cpu = refine_many(nets, X, y, n_iter=20, n_restarts=1, random_state=0, device="cpu")
+    on_cuda = refine_many(nets, X, y, n_iter=20, n_restarts=1, random_state=0, device="cuda")
+    for a, b in zip(on_cpu, on_cuda):
+        assert_allclose(b.predict(X), a.predict(X), rtol=1e-6, atol=1e-8)

@@ -279,7 +279,7 @@ def _build_experiments():
                 "`darts_admm`: `DartsMLPRegressor(n_layers=k)` (DARTS over widths 1-7 and activations, "
                 "50 epochs, retraining, ADMM with rho=2, threshold 0.1). `pruned_dense`: "
                 "`PrunedMLPRegressor(hidden_layer_sizes=(7,) * k)`, the practitioner's baseline: a dense tanh MLP "
-                "trained by L-BFGS (best of 3 starts), then magnitude pruning with retraining while the "
+                "trained by Levenberg-Marquardt (best of 3 starts), then magnitude pruning with retraining while the "
                 "validation MSE stays within 5 % of the dense one's. One configuration per k = 1..4."
             ),
             reference="swat",

@@ -24,7 +24,8 @@ PROVENANCE_FIELDS = (
 RUNS_FILE = "runs.csv"
 
 
-def _cpu_model():
+def cpu_model():
+    """The CPU's model name (``/proc/cpuinfo`` on Linux), else what ``platform`` knows."""
     try:
         with open("/proc/cpuinfo") as fh:
             for line in fh:
@@ -106,7 +107,7 @@ def environment():
         "torch": torch.__version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "n_cpus": str(n_cpus),
         "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else "none",
     }
