@@ -50,10 +50,10 @@ def _fitted_attribute(obj, name, what, expected):
     """``obj.<name>`` of a fitted estimator, found by duck typing (no estimator class is imported)."""
     if hasattr(obj, name):
         return getattr(obj, name)
-    if hasattr(obj, "fit") and hasattr(obj, "get_params"):  # a scikit-learn estimator, not fitted
+    if hasattr(obj, "fit") and hasattr(obj, "get_params"):  # a scikit-learn estimator: is it fitted at all?
         from sklearn.utils.validation import check_is_fitted
 
-        check_is_fitted(obj, name)
+        check_is_fitted(obj)
     raise TypeError(f"{what} expects {expected}, got {type(obj).__name__}.")
 
 
