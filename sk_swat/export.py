@@ -12,7 +12,7 @@ import torch
 
 from .mlp import SparseMLP
 
-__all__ = ["ScaledNetwork", "scaled_network", "export_onnx"]
+__all__ = ["ScaledNetwork", "scaled_network"]
 
 _ONNX_MISSING = (
     "to_onnx needs the onnx and onnxscript packages ({missing} not installed). Install them with: "
@@ -87,6 +87,22 @@ def scaled_network(mlp, x_scaler, y_scaler, dtype=None):
     -------
     ScaledNetwork
         In evaluation mode.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from sk_swat.export import scaled_network
+    >>> from sk_swat.mlp import SparseMLP
+    >>> X = np.random.RandomState(0).uniform(0, 10, (20, 2))
+    >>> y = X.sum(axis=1)
+    >>> x_scaler = MinMaxScaler((-1, 1)).fit(X)
+    >>> y_scaler = MinMaxScaler((-1, 1)).fit(y[:, None])
+    >>> mlp = SparseMLP.random(n_inputs=2, depth=1, random_state=0)
+    >>> module = scaled_network(mlp, x_scaler, y_scaler, dtype=torch.float64)
+    >>> expected = y_scaler.inverse_transform(mlp.predict(x_scaler.transform(X))[:, None])[:, 0]
+    >>> bool(np.allclose(module(torch.from_numpy(X)).detach().numpy(), expected))
+    True
     """
     if not isinstance(mlp, SparseMLP):
         raise TypeError(f"scaled_network expects a SparseMLP, got {type(mlp).__name__}.")
