@@ -13,7 +13,6 @@ A run resumes: fits already in the CSV are not run again.
 import argparse
 import csv
 import io
-import platform
 import sys
 import time
 import warnings
@@ -33,6 +32,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sk_swat
+from benchmarks.cornn.provenance import _cpu_model
 from sk_swat import SWATRegressor
 from sk_swat.baselines import DartsMLPRegressor
 from sk_swat.utils import atomic_write
@@ -98,18 +98,6 @@ METHODS = {
 }
 
 
-def cpu_model():
-    """The CPU's model name (``/proc/cpuinfo`` on Linux), else what ``platform`` knows."""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _size(model):
     """Parameters of the fitted model after the scaler, and its architecture where it has one."""
     if isinstance(model, TransformedTargetRegressor):
@@ -156,7 +144,7 @@ def fit_one(dataset, method, mode, repeat, fold, X, y, train, test, seed):
         "dataset": dataset, "method": method, "mode": mode, "repeat": repeat, "fold": fold,
         "n_train": len(train), "n_test": len(test), "r2": f"{model.score(X[test], y[test]):.6g}",
         "n_params": n_params, "fit_seconds": f"{fit_seconds:.3f}", "fit_cpu_seconds": f"{fit_cpu_seconds:.3f}",
-        "architecture": architecture, "cpu": cpu_model(), "sk_swat_version": sk_swat.__version__,
+        "architecture": architecture, "cpu": _cpu_model(), "sk_swat_version": sk_swat.__version__,
         "sklearn_version": sklearn.__version__,
     }
 

@@ -114,27 +114,10 @@ def scaled_network(mlp, x_scaler, y_scaler, dtype=None):
 
 
 def export_onnx(module, path, n_features):
-    """Write ``module`` as an ONNX file with one input ``X`` (any number of rows) and one output ``y``.
+    """Write ``module`` (float32, (n_samples, n_features) -> (n_samples,)) as an ONNX file with input ``X``.
 
-    Parameters
-    ----------
-    module : torch.nn.Module
-        Maps a (n_samples, n_features) tensor to (n_samples,).
-    path : str or path-like
-        The ``.onnx`` file to write.
-    n_features : int
-        Number of input columns, float32 (onnxruntime runs LeakyRelu in
-        float32 only).
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-
-    Raises
-    ------
-    ImportError
-        If onnx or onnxscript is not installed.
+    float32 because onnxruntime runs LeakyRelu in float32 only; any number of
+    rows. Raises ImportError without onnx or onnxscript; returns ``Path(path)``.
     """
     try:
         import onnx  # noqa: F401
