@@ -183,7 +183,7 @@ def _report(rows, mode, command):
         "for the MLPs, coefficients and intercept for the linear model, none for the trees. Fit "
         "seconds are those of one process with one torch/BLAS thread (`OMP_NUM_THREADS=1`); CPU "
         "seconds are given beside wall seconds because the machine may be shared.\n\n"
-        f"CPU: {', '.join(cpus)}; {torch.get_num_threads()} torch threads. Mode: {mode}.\n\nData sets:\n\n{data}\n\n"
+        f"CPU: {', '.join(cpus)}; torch threads: {torch.get_num_threads()}. Mode: {mode}.\n\nData sets:\n\n{data}\n\n"
         f"{summarise(rows, mode)}\n"
     )
 
