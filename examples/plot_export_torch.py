@@ -5,9 +5,9 @@ Exporting the network to PyTorch
 The network a fit finds is a :class:`~sk_swat.SparseMLP` of numpy arrays (``reg.mlp_``).
 :meth:`~sk_swat.SparseMLP.to_torch` turns it into a plain ``torch.nn.Sequential`` of
 ``Linear`` layers and per-neuron activations, to use without sk-swat, on any device, or inside a
-larger model. This example exports a fitted network, adds the input and output scaling that
-:class:`~sk_swat.SWATRegressor` applies around it, and checks that the torch module predicts
-exactly what the estimator predicts.
+larger model. :meth:`SWATRegressor.to_torch <sk_swat.SWATRegressor.to_torch>` adds the input and
+output scaling that :class:`~sk_swat.SWATRegressor` applies around it. This example exports a
+fitted network and checks that the torch module predicts exactly what the estimator predicts.
 """
 
 # %%
@@ -22,7 +22,6 @@ QUICK = os.environ.get("SK_SWAT_DOCS_QUICK", "") not in ("", "0")
 # ---
 import numpy as np
 import torch
-from sklearn.preprocessing import MinMaxScaler
 
 from sk_swat import SWATRegressor, load_cornn
 
@@ -32,44 +31,17 @@ reg = SWATRegressor(random_state=0, **settings).fit(X_train, y_train)
 print(reg.architecture_, reg.n_nonzero_, "non-zeros")
 
 # %%
-# The network as a torch module
-# -----------------------------
-# Pruned neurons are left out; zero weights are stored as zeros. In float64 the module computes
-# the same numbers as ``reg.mlp_.predict``.
-net = reg.mlp_.to_torch(dtype=torch.float64)
-print(net)
-n_nonzero = sum(int(torch.count_nonzero(p)) for p in net.parameters())
-print("non-zero parameters in the module:", n_nonzero, "(n_nonzero_:", reg.n_nonzero_, ")")
-
-# %%
-# Adding the scaling
-# ------------------
+# One call: the network with its scaling
+# --------------------------------------
 # ``reg.mlp_`` works on scaled data: :meth:`~sk_swat.SWATRegressor.fit` maps each feature and the
-# target to [-1, 1] with a :class:`~sklearn.preprocessing.MinMaxScaler` fitted on the training
-# data, and ``predict`` maps the network's output back. Fitting the same scalers on the same data
-# gives the constants to put around the module.
-x_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(X_train)
-y_scaler = MinMaxScaler(feature_range=(-1, 1)).fit(y_train.reshape(-1, 1))
-
-
-class ScaledNet(torch.nn.Module):
-    """``net`` between the input scaling and the inverse target scaling of a MinMaxScaler."""
-
-    def __init__(self, net, x_scaler, y_scaler):
-        super().__init__()
-        self.net = net
-        as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64)  # noqa: E731
-        self.register_buffer("x_scale", as_tensor(x_scaler.scale_))
-        self.register_buffer("x_min", as_tensor(x_scaler.min_))
-        self.register_buffer("y_scale", as_tensor(y_scaler.scale_))
-        self.register_buffer("y_min", as_tensor(y_scaler.min_))
-
-    def forward(self, x):
-        out = self.net(x * self.x_scale + self.x_min)[:, 0]
-        return (out - self.y_min) / self.y_scale
-
-
-model = ScaledNet(net, x_scaler, y_scaler).eval()
+# target to [-1, 1] by their training range, and ``predict`` maps the network's output back.
+# :meth:`~sk_swat.SWATRegressor.to_torch` returns the network between those two scalings, a
+# ``torch.nn.Module`` from raw ``X`` to raw ``y``. Pruned neurons are left out; zero weights are
+# stored as zeros. In float64 it computes the same numbers as ``reg.predict``.
+model = reg.to_torch(dtype=torch.float64)
+print(model)
+n_nonzero = sum(int(torch.count_nonzero(p)) for p in model.net.parameters())
+print("non-zero parameters in the module:", n_nonzero, "(n_nonzero_:", reg.n_nonzero_, ")")
 
 # %%
 # The same predictions
@@ -80,6 +52,11 @@ y_sklearn = reg.predict(X_test)
 print("largest difference:", np.abs(y_torch - y_sklearn).max())
 assert np.allclose(y_torch, y_sklearn, rtol=1e-10, atol=1e-10)
 
+# %%
+# The bare network, without the scaling, is :meth:`SparseMLP.to_torch
+# <sk_swat.SparseMLP.to_torch>`: ``reg.mlp_.to_torch()``. With the ``onnx`` and ``onnxscript``
+# packages installed (``pip install "sk-swat[onnx]"``), ``reg.to_onnx("model.onnx")`` writes the
+# scaled module as an ONNX file with one input ``X`` and one output ``y``.
 # %%
 # The module is ordinary PyTorch: save its weights with ``torch.save(model.state_dict(), ...)``,
 # move it to a GPU with ``model.to("cuda")``, or convert it to float32 for speed. Training it

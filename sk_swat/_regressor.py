@@ -3,6 +3,7 @@
 import dataclasses
 import os
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,12 +11,13 @@ import torch
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
 from ._scaling import ScaledMLPRegressor
 from .activations import ACTIVATIONS
 from .encoding import MAX_DEPTH, MAX_INPUTS
+from .export import export_onnx, scaled_network
 from .refinement import prune_to_tolerance, refine_many
 from .search import MASK_RELAXATIONS, SearchSettings, latent_search, select_candidate
 from .utils import limited_threads, resolve_device
@@ -70,7 +72,8 @@ class SWATRegressor(ScaledMLPRegressor):
     weights zeroed, weak neurons pruned, arg-max activation), its surviving
     weights are refined with its sparsity pattern fixed (``refine_iter``),
     and among the candidates whose validation MSE is within ``(1 + tol)`` of
-    the best, the one with the fewest non-zero parameters is kept.
+    the best, the one with the fewest non-zero parameters is kept (or, with
+    ``max_nonzero``, the most accurate one within that size).
     ``predict`` runs that small network in numpy.
 
     Parameters
@@ -175,8 +178,15 @@ class SWATRegressor(ScaledMLPRegressor):
         refinement, every candidate within ``tol`` of the best validation
         MSE is also pruned by magnitude, with retraining, as far as its
         validation MSE stays within ``tol`` of the best
-        (:func:`~sk_swat.search.prune_to_tolerance`, each step retrained by
+        (:func:`~sk_swat.refinement.prune_to_tolerance`, each step retrained by
         ``refine_iter // 3`` Levenberg-Marquardt steps); skipped with ``refine_iter=0``.
+    max_nonzero : int, default=None
+        A size budget. None chooses by the ``tol`` rule above. An int chooses
+        instead the candidate with the lowest validation MSE among those with
+        at most ``max_nonzero`` non-zero parameters; if none is that small,
+        the sparsest candidate is kept and a ``UserWarning`` says so. The
+        budget chooses among the networks the search found (see
+        ``pareto_front_``); it does not prune them further.
     batch_size : int, default=1024
         Rows per search step; smaller data sets use all rows every step.
         Memory does not grow with the number of rows.
@@ -210,9 +220,18 @@ class SWATRegressor(ScaledMLPRegressor):
         ``hardened_n_nonzero`` and ``hardened_hidden_layer_sizes`` of the
         hardened network the descent found (before refinement), both
         networks themselves (``start_mlp``, ``hardened_mlp``), and
-        ``n_nonzero``, ``hidden_layer_sizes`` and ``validation_mse`` of the
-        final network; ``chosen`` (bool) marks the one kept. Comparing the
-        three shows what the descent and the pruning changed.
+        ``n_nonzero``, ``hidden_layer_sizes``, ``validation_mse`` and the
+        network itself (``mlp``) of the final network; ``chosen`` (bool)
+        marks the one kept. Comparing the three shows what the descent and
+        the pruning changed. Validation MSEs are those of the target scaled
+        to [-1, 1].
+    pareto_front_ : dict of ndarray
+        The candidates that no other candidate beats in both validation MSE
+        and size, from the sparsest to the most accurate: ``candidate``
+        (index into ``candidates_``), ``n_nonzero``, ``validation_mse``,
+        ``depth``, ``hidden_layer_sizes`` and ``chosen``. Pick a size from it
+        and refit with that ``max_nonzero`` (and the same ``random_state``),
+        or export a point directly with ``to_torch(candidate=...)``.
     n_iter_ : int
         Search steps run (0 with ``max_iter=0``).
     loss_curve_ : list of float
@@ -280,6 +299,7 @@ class SWATRegressor(ScaledMLPRegressor):
         "init": [StrOptions({"smooth", "encode", "normal"})],
         "mask_relaxation": [StrOptions(set(MASK_RELAXATIONS))],
         "hardening": [StrOptions({"validated", "learned"})],
+        "max_nonzero": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -314,6 +334,7 @@ class SWATRegressor(ScaledMLPRegressor):
         init=_SEARCH.init,
         mask_relaxation=_SEARCH.mask_relaxation,
         hardening="validated",
+        max_nonzero=None,
         batch_size=_SEARCH.batch_size,
         device="auto",
         random_state=None,
@@ -344,6 +365,7 @@ class SWATRegressor(ScaledMLPRegressor):
         self.init = init
         self.mask_relaxation = mask_relaxation
         self.hardening = hardening
+        self.max_nonzero = max_nonzero
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
@@ -466,8 +488,12 @@ class SWATRegressor(ScaledMLPRegressor):
             "validation_mse": val_mse,
             "n_nonzero": nonzero,
             "hidden_layer_sizes": sizes(networks),
+            "mlp": objects(networks),
             "chosen": np.arange(len(candidates)) == chosen,
         }
+        if self.max_nonzero is not None:
+            self._choose_within_budget()
+        self.pareto_front_ = _pareto_front(self.candidates_)
         self.n_nonzero_ = self.mlp_.n_nonzero
         self.architecture_ = self.mlp_.architecture
         self.n_iter_ = len(loss_curve)
@@ -475,3 +501,132 @@ class SWATRegressor(ScaledMLPRegressor):
         self.device_ = str(device)
         self.fit_time_ = time.perf_counter() - start
         return self
+
+    def _choose_within_budget(self):
+        """Keep the most accurate candidate with at most ``max_nonzero`` non-zeros (else the sparsest)."""
+        c = self.candidates_
+        mse = np.where(np.isfinite(c["validation_mse"]), c["validation_mse"], np.inf)
+        within = np.flatnonzero(c["n_nonzero"] <= self.max_nonzero)
+        if within.size:
+            chosen = within[np.lexsort((c["n_nonzero"][within], mse[within]))[0]]
+        else:
+            chosen = np.lexsort((mse, c["n_nonzero"]))[0]
+            warnings.warn(
+                f"No candidate has at most max_nonzero={self.max_nonzero} non-zero parameters; kept the "
+                f"sparsest, with {c['n_nonzero'][chosen]}. Raise max_nonzero, or search smaller networks "
+                "(fewer depths, more n_restarts, a larger lambda_s or beta).",
+                UserWarning,
+            )
+        c["chosen"] = np.arange(len(mse)) == chosen
+        self.mlp_ = c["mlp"][chosen]
+
+    def _candidate_network(self, candidate):
+        check_is_fitted(self)
+        if candidate is None:
+            return self.mlp_
+        n = len(self.candidates_["mlp"])
+        if not isinstance(candidate, Integral) or not 0 <= candidate < n:
+            raise ValueError(
+                f"candidate must be an index 0..{n - 1} into candidates_ (see pareto_front_['candidate']) "
+                f"or None for the chosen network, got {candidate!r}."
+            )
+        return self.candidates_["mlp"][candidate]
+
+    def summary(self, feature_names=None):
+        """The chosen network as text, naming the inputs.
+
+        The inputs it uses and the ones it ignores, then one formula per kept
+        neuron (:meth:`SparseMLP.summary <sk_swat.SparseMLP.summary>`). The
+        weights act on the inputs and target scaled to [-1, 1] by their
+        training range (the network ``predict`` runs between the scalings).
+
+        Parameters
+        ----------
+        feature_names : sequence of str, default=None
+            Names of the inputs. By default ``feature_names_in_`` (set when
+            ``X`` was a DataFrame with string column names), else ``x0, x1,
+            ...``. In a :class:`~sklearn.pipeline.Pipeline`, pass the names
+            the steps before produce: ``pipe[:-1].get_feature_names_out()``.
+
+        Returns
+        -------
+        str
+            Several lines; ``print`` it.
+        """
+        check_is_fitted(self)
+        if feature_names is None:
+            feature_names = getattr(self, "feature_names_in_", None)
+        return (
+            f"SWATRegressor, validation MSE {self.candidates_['validation_mse'][self.candidates_['chosen']][0]:.4g} "
+            "(inputs and target scaled to [-1, 1] by their training range)\n"
+            + self.mlp_.summary(feature_names)
+        )
+
+    def to_torch(self, dtype=None, *, candidate=None):
+        """The chosen network with its scaling, as a ``torch.nn.Module`` from raw ``X`` to raw ``y``.
+
+        The module scales its input as ``fit`` scaled ``X``, runs the network
+        (:meth:`SparseMLP.to_torch <sk_swat.SparseMLP.to_torch>`) and undoes
+        the target scaling, so that in float64 it predicts what ``predict``
+        predicts. It needs nothing of sk-swat but the
+        :class:`~sk_swat.activations.NeuronwiseActivation` layers inside it.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, default=None
+            Dtype of the parameters and buffers; ``torch.float32`` if None.
+        candidate : int, default=None
+            Export the final network of this candidate (an index into
+            ``candidates_``, for example from ``pareto_front_['candidate']``)
+            instead of the chosen one.
+
+        Returns
+        -------
+        sk_swat.export.ScaledNetwork
+            A ``torch.nn.Module`` in evaluation mode; a (n_samples,
+            n_features) tensor in, (n_samples,) out.
+        """
+        mlp = self._candidate_network(candidate)
+        return scaled_network(mlp, self._x_scaler, self._y_scaler, dtype=dtype)
+
+    def to_onnx(self, path, *, candidate=None):
+        """Write the chosen network with its scaling as an ONNX file from raw ``X`` to raw ``y``.
+
+        The graph of :meth:`to_torch` in float32, exported by
+        ``torch.onnx.export``: one input ``X`` of shape (n_samples,
+        n_features) and one output ``y`` of shape (n_samples,), any number
+        of rows. Needs the ``onnx`` and ``onnxscript`` packages
+        (``pip install "sk-swat[onnx]"``); onnxruntime, for example, runs it.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write, conventionally ending in ``.onnx``.
+        candidate : int, default=None
+            As in :meth:`to_torch`.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+
+        Raises
+        ------
+        ImportError
+            If onnx or onnxscript is not installed.
+        """
+        module = self.to_torch(dtype=torch.float32, candidate=candidate)
+        return export_onnx(module, path, self.n_features_in_)
+
+
+def _pareto_front(candidates):
+    """The candidates no other beats in both validation MSE and non-zeros, sparsest first."""
+    mse, nonzero = candidates["validation_mse"], candidates["n_nonzero"]
+    front, best = [], np.inf
+    for i in np.lexsort((mse, nonzero)):
+        if np.isfinite(mse[i]) and mse[i] < best:
+            front.append(i)
+            best = mse[i]
+    front = np.asarray(front, dtype=int)
+    return {"candidate": front, **{k: candidates[k][front] for k in (
+        "n_nonzero", "validation_mse", "depth", "hidden_layer_sizes", "chosen")}}

@@ -283,6 +283,88 @@ class SparseMLP:
                     changed = True
         return SparseMLP(weights, biases, self.activations, masks)
 
+    def summary(self, feature_names=None, *, precision=4):
+        """The network as text: the inputs it uses, and every kept neuron as a formula.
+
+        One line per kept neuron, ``h<layer>_<k> = <activation>(<weighted
+        sum> + <bias>)`` with only the non-zero weights, then the output.
+        Neurons are numbered from 1 within their layer, kept ones only.
+
+        Parameters
+        ----------
+        feature_names : sequence of str, default=None
+            Names of the inputs; ``x0, x1, ...`` if None.
+        precision : int, default=4
+            Significant digits of the weights and biases.
+
+        Returns
+        -------
+        str
+            Several lines, no trailing newline.
+
+        Examples
+        --------
+        >>> from sk_swat.mlp import SparseMLP
+        >>> mlp = SparseMLP(
+        ...     weights=[[[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]], [[3.0], [-1.5]]],
+        ...     biases=[[0.0, 0.5], [0.1]],
+        ...     activations=[["tanh", "sigmoid"]],
+        ... )
+        >>> print(mlp.summary(["age", "bmi", "bp"]))
+        SparseMLP: 3 inputs, 1 hidden layer [2], 6 non-zero parameters
+        inputs used (2 of 3): age, bmi
+        inputs unused: bp
+        hidden layer 1:
+          h1_1 = tanh(1*age)
+          h1_2 = sigmoid(2*bmi + 0.5)
+        output = 3*h1_1 - 1.5*h1_2 + 0.1
+        """
+        if feature_names is None:
+            feature_names = [f"x{i}" for i in range(self.n_inputs)]
+        feature_names = [str(name) for name in feature_names]
+        if len(feature_names) != self.n_inputs:
+            raise ValueError(
+                f"feature_names has {len(feature_names)} names but the network has {self.n_inputs} inputs."
+            )
+
+        def number(value, first):
+            text = f"{abs(value):.{precision}g}"
+            if first:
+                return text if value >= 0 else f"-{text}"
+            return f" + {text}" if value >= 0 else f" - {text}"
+
+        def weighted_sum(w, b, names):
+            terms = [number(w[i], not k) + f"*{names[i]}" for k, i in enumerate(np.flatnonzero(w))]
+            if b != 0 or not terms:
+                terms.append(number(b, not terms))
+            return "".join(terms)
+
+        used = self.weights[0].any(axis=1)
+        arch = self.architecture
+        layers = arch["n_layers"]
+        lines = [
+            f"SparseMLP: {self.n_inputs} inputs, {layers} hidden layer{'s' if layers != 1 else ''} "
+            f"{arch['hidden_layer_sizes']}, {self.n_nonzero} non-zero parameters",
+            f"inputs used ({int(used.sum())} of {self.n_inputs}): "
+            + (", ".join(n for n, u in zip(feature_names, used) if u) or "none"),
+        ]
+        if not used.all():
+            lines.append("inputs unused: " + ", ".join(n for n, u in zip(feature_names, used) if not u))
+        names = feature_names
+        for j, mask in enumerate(self.masks):
+            lines.append(f"hidden layer {j + 1}:")
+            kept = np.flatnonzero(mask)
+            for k, h in enumerate(kept):
+                w = self.weights[j][:, h] if j == 0 else self.weights[j][np.flatnonzero(self.masks[j - 1]), h]
+                lines.append(
+                    f"  h{j + 1}_{k + 1} = {ACTIVATIONS[self.activations[j][h]]}"
+                    f"({weighted_sum(w, self.biases[j][h], names)})"
+                )
+            names = [f"h{j + 1}_{k + 1}" for k in range(len(kept))]
+        w_out = self.weights[-1][np.flatnonzero(self.masks[-1]), 0]
+        lines.append(f"output = {weighted_sum(w_out, self.biases[-1][0], names)}")
+        return "\n".join(lines)
+
     def padded(self, width):
         """Return the same function with every hidden layer padded to ``width`` neurons.
 

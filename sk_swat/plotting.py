@@ -50,17 +50,31 @@ def _fitted_attribute(obj, name, what, expected):
     """``obj.<name>`` of a fitted estimator, found by duck typing (no estimator class is imported)."""
     if hasattr(obj, name):
         return getattr(obj, name)
-    if hasattr(obj, "fit") and hasattr(obj, "get_params"):  # a scikit-learn estimator, not fitted
+    if hasattr(obj, "fit") and hasattr(obj, "get_params"):  # a scikit-learn estimator: is it fitted at all?
         from sklearn.utils.validation import check_is_fitted
 
-        check_is_fitted(obj, name)
+        check_is_fitted(obj)
     raise TypeError(f"{what} expects {expected}, got {type(obj).__name__}.")
+
+
+def _pipeline_feature_names(pipeline):
+    """The names the steps before the last produce, or None where a step cannot name its outputs."""
+    head = pipeline[:-1]
+    if not hasattr(head, "get_feature_names_out"):
+        return None
+    try:
+        return head.get_feature_names_out()
+    except (AttributeError, TypeError, ValueError):  # a step without get_feature_names_out, or unfitted
+        return None
 
 
 def _network(mlp):
     """The SparseMLP to draw and the feature names its estimator saw (or None)."""
     if isinstance(mlp, SparseMLP):
         return mlp, None
+    if hasattr(mlp, "steps") and hasattr(mlp, "__getitem__"):  # a Pipeline: draw its last step
+        network, names = _network(mlp[-1])
+        return network, names if names is not None else _pipeline_feature_names(mlp)
     network = _fitted_attribute(
         mlp, "mlp_", "plot_architecture", "a SparseMLP or a fitted estimator with an mlp_ (such as SWATRegressor)"
     )
@@ -87,15 +101,21 @@ def plot_architecture(mlp, ax=None, feature_names=None):
 
     Parameters
     ----------
-    mlp : SparseMLP or fitted estimator
+    mlp : SparseMLP, fitted estimator or fitted Pipeline
         The network, such as the ``mlp_`` of a fitted
         :class:`~sk_swat.SWATRegressor`. For convenience a fitted estimator
-        with an ``mlp_`` attribute is accepted too (its ``mlp_`` is drawn).
+        with an ``mlp_`` attribute is accepted too (its ``mlp_`` is drawn),
+        and a fitted :class:`~sklearn.pipeline.Pipeline` whose last step is
+        such an estimator.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure if None.
     feature_names : sequence of str, default=None
-        Labels of the inputs; by default ``x0, x1, ...`` (or the
-        ``feature_names_in_`` of an estimator passed as ``mlp``).
+        Labels of the inputs. By default the ``feature_names_in_`` of the
+        estimator (set when it was fitted on a DataFrame with string column
+        names); for a Pipeline whose last step has none, the names the steps
+        before it produce (``pipeline[:-1].get_feature_names_out()``, such as
+        the columns a :class:`~sklearn.compose.ColumnTransformer` makes);
+        else ``x0, x1, ...``.
 
     Returns
     -------
@@ -109,7 +129,8 @@ def plot_architecture(mlp, ax=None, feature_names=None):
     Raises
     ------
     TypeError
-        If ``mlp`` is neither a SparseMLP nor an estimator with an ``mlp_``.
+        If ``mlp`` is neither a SparseMLP nor an estimator with an ``mlp_``
+        (nor a Pipeline ending in one).
     sklearn.exceptions.NotFittedError
         If the estimator is not fitted.
     ImportError

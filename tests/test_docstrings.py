@@ -22,6 +22,7 @@ PUBLIC = {
     "sk_swat.autoencoder.evaluation": None,
     "sk_swat.baselines": None,
     "sk_swat.datasets": None,
+    "sk_swat.export": None,
     "sk_swat.encoding": ["mlp_to_tokens", "tokens_to_mlp", "split_tokens", "layout", "real_entries", "TokenLayout"],
     "sk_swat.plotting": None,
     "sk_swat.search": None,

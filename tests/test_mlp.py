@@ -300,3 +300,19 @@ def test_constructor_does_not_alias_the_callers_masks():
     mask[1] = True  # the caller reuses its array
     assert mlp.architecture["hidden_layer_sizes"] == [1]
     assert mlp.n_neurons == 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_summary_has_one_formula_per_kept_neuron_with_its_nonzero_weights(seed):
+    mlp = SparseMLP.random(n_inputs=3, depth=1 + seed % 3, keep_probability=0.6, random_state=seed)
+    mlp.weights[0][1] = 0.0  # input x1 unused
+    lines = mlp.summary(["a", "b", "c"]).splitlines()
+    assert "inputs unused: b" in lines
+    for j, mask in enumerate(mlp.masks):
+        formulas = [line for line in lines if line.startswith(f"  h{j + 1}_")]
+        assert len(formulas) == mask.sum()
+        for line, h in zip(formulas, np.flatnonzero(mask)):
+            assert line.count("*") == np.count_nonzero(mlp.weights[j][:, h])
+    assert lines[-1].count("*") == np.count_nonzero(mlp.weights[-1])
+    with pytest.raises(ValueError, match="feature_names has 2 names"):
+        mlp.summary(["a", "b"])

@@ -280,3 +280,52 @@ def test_clear_error_without_matplotlib(monkeypatch):
     ):
         with pytest.raises(ImportError, match=r'pip install "sk-swat\[plot\]"'):
             call()
+
+
+# --------------------------------------------------------------------------- named features
+
+
+def _input_labels(ax):
+    return {t.get_text() for t in ax.texts} - {"output"} - {t.get_text() for t in ax.texts if t.get_text().startswith("layer ")}
+
+
+def test_architecture_of_a_pipeline_names_the_columns_its_steps_make(fitted):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(3, size=80), rng.uniform(-1, 1, 80)])
+    y = X[:, 0] + np.sin(2 * X[:, 1])
+    columns = ColumnTransformer([("colour", OneHotEncoder(), [0]), ("size", StandardScaler(), [1])])
+    pipe = make_pipeline(columns, SWATRegressor(**{**fitted.get_params(), "depths": (1,), "n_restarts": 1})).fit(X, y)
+    ax = plot_architecture(pipe)
+    expected = list(pipe[:-1].get_feature_names_out())
+    assert len(expected) == 4 and _input_labels(ax) == set(expected)
+    assert f"{pipe[-1].n_nonzero_} non-zero" in ax.get_title()
+    # given names win
+    ax = plot_architecture(pipe, feature_names=["red", "green", "blue", "size"])
+    assert _input_labels(ax) == {"red", "green", "blue", "size"}
+
+
+def test_architecture_of_a_pipeline_without_names_and_not_fitted(fitted):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X = np.random.RandomState(0).uniform(-1, 1, (60, 2))
+    # a FunctionTransformer without feature_names_out cannot name its outputs: x0, x1
+    pipe = make_pipeline(FunctionTransformer(np.tanh), SWATRegressor(**fitted.get_params())).fit(X, X[:, 0])
+    assert _input_labels(plot_architecture(pipe)) == {"x0", "x1"}
+    with pytest.raises(NotFittedError):
+        plot_architecture(make_pipeline(FunctionTransformer(), SWATRegressor()))
+    from sklearn.linear_model import Ridge
+
+    with pytest.raises(TypeError, match="a SparseMLP or a fitted estimator with an mlp_"):
+        plot_architecture(make_pipeline(FunctionTransformer(), Ridge()).fit(X, X[:, 0]))
+
+
+def test_architecture_labels_the_columns_of_a_dataframe(fitted):
+    pd = pytest.importorskip("pandas", reason="a DataFrame needs pandas")
+    X = pd.DataFrame(np.random.RandomState(0).uniform(-1, 1, (60, 2)), columns=["height", "width"])
+    reg = SWATRegressor(**fitted.get_params()).fit(X, X["height"] * X["width"])
+    assert _input_labels(plot_architecture(reg)) == {"height", "width"}

@@ -446,7 +446,7 @@ def test_candidates_and_selection_rule(fitted):
     assert set(cands) == {
         "depth", "restart", "start_n_nonzero", "start_hidden_layer_sizes", "hardened_n_nonzero",
         "hardened_hidden_layer_sizes", "validation_mse", "n_nonzero", "hidden_layer_sizes", "chosen",
-        "start_mlp", "hardened_mlp",
+        "start_mlp", "hardened_mlp", "mlp",
     }
     n = len(fitted.depths) * fitted.n_restarts
     assert all(len(v) == n for v in cands.values())
@@ -454,6 +454,7 @@ def test_candidates_and_selection_rule(fitted):
         assert [len(sizes) for sizes in cands[key]] == cands["depth"].tolist()
     assert [m.n_nonzero for m in cands["start_mlp"]] == cands["start_n_nonzero"].tolist()
     assert [m.n_nonzero for m in cands["hardened_mlp"]] == cands["hardened_n_nonzero"].tolist()
+    assert [m.n_nonzero for m in cands["mlp"]] == cands["n_nonzero"].tolist()
     # Starting networks are full width (init="smooth", first restart) or narrower; pruning only removes.
     assert (cands["n_nonzero"] <= cands["hardened_n_nonzero"]).all()
     pairs = sorted(zip(cands["depth"].tolist(), cands["restart"].tolist()))

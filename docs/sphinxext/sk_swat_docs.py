@@ -21,6 +21,7 @@ EXAMPLES = (
     "plot_quick_start.py",
     "plot_grid_search.py",
     "plot_diabetes_pipeline.py",
+    "plot_own_data.py",
     "plot_export_torch.py",
     "plot_gpu.py",
     "plot_pretrain_autoencoder.py",
@@ -268,6 +269,7 @@ def write_generated_files(app):
     results = ROOT / "benchmarks" / "results"
     _write(GENERATED / "swat_vs_dense.md", results_markdown(results / "swat_vs_dense.md", out / "results"))
     _write(GENERATED / "fit_time.rst", csv_table(results / "fit_time.csv"))
+    _write(GENERATED / "real_data.md", results_markdown(bench_dir / "real_data.md", out / "real_data"))
     _write(GENERATED / "results_figures.rst", figures_rst(results, out / "results"))
 
 

@@ -1,0 +1,32 @@
+"""The real-data benchmark script (benchmarks/real_data.py) in quick mode on a few rows: it runs, writes, resumes."""
+
+import numpy as np
+
+from benchmarks import real_data
+
+
+def test_quick_run_writes_csv_and_markdown_and_resumes(tmp_path):
+    args = ["--quick", "--output-dir", str(tmp_path), "--datasets", "diabetes", "friedman2",
+            "--n-splits", "2", "--n-repeats", "1", "--max-rows", "40"]
+    n_fits = 2 * 2 * len(real_data.METHODS)
+    assert real_data.main(args) == n_fits
+
+    rows = real_data.read_rows(tmp_path / "real_data.csv")
+    assert len(rows) == n_fits and set(rows[0]) == set(real_data.FIELDS)
+    assert {(r["dataset"], r["method"]) for r in rows} == {
+        (d, m) for d in ("diabetes", "friedman2") for m in real_data.METHODS
+    }
+    assert all(r["mode"] == "quick" and r["n_train"] == "20" and r["cpu"] for r in rows)
+    assert np.isfinite([float(r["r2"]) for r in rows]).all()
+    assert all(float(r["fit_seconds"]) >= 0 and float(r["fit_cpu_seconds"]) >= 0 for r in rows)
+    swat = [r for r in rows if r["method"] == "swat"]
+    assert all(int(r["n_params"]) > 0 and r["architecture"].startswith("[") for r in swat)
+
+    report = (tmp_path / "real_data.md").read_text()
+    swat_lines = [line for line in report.splitlines() if line.startswith("| ") and "SWATRegressor()" in line]
+    assert len(swat_lines) == 2
+    assert "CPU: " in report and "python -m benchmarks.real_data --quick" in report
+
+    # a second run finds every fit in the CSV and runs none
+    assert real_data.main(args) == 0
+    assert real_data.read_rows(tmp_path / "real_data.csv") == rows
