@@ -31,6 +31,7 @@ LAYERS = {
     "sk_swat.search": 5,
     "sk_swat.refinement": 5,
     "sk_swat._scaling": 6,
+    "sk_swat.export": 6,
     "sk_swat.baselines._common": 6,
     "sk_swat.baselines.admm": 6,
     "sk_swat.baselines.darts": 6,
