@@ -32,7 +32,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sk_swat
-from benchmarks.cornn.provenance import _cpu_model
+from benchmarks.cornn.provenance import cpu_model
 from sk_swat import SWATRegressor
 from sk_swat.baselines import DartsMLPRegressor
 from sk_swat.utils import atomic_write
@@ -144,7 +144,7 @@ def fit_one(dataset, method, mode, repeat, fold, X, y, train, test, seed):
         "dataset": dataset, "method": method, "mode": mode, "repeat": repeat, "fold": fold,
         "n_train": len(train), "n_test": len(test), "r2": f"{model.score(X[test], y[test]):.6g}",
         "n_params": n_params, "fit_seconds": f"{fit_seconds:.3f}", "fit_cpu_seconds": f"{fit_cpu_seconds:.3f}",
-        "architecture": architecture, "cpu": _cpu_model(), "sk_swat_version": sk_swat.__version__,
+        "architecture": architecture, "cpu": cpu_model(), "sk_swat_version": sk_swat.__version__,
         "sklearn_version": sklearn.__version__,
     }
 
