@@ -269,6 +269,7 @@ def write_generated_files(app):
     results = ROOT / "benchmarks" / "results"
     _write(GENERATED / "swat_vs_dense.md", results_markdown(results / "swat_vs_dense.md", out / "results"))
     _write(GENERATED / "fit_time.rst", csv_table(results / "fit_time.csv"))
+    _write(GENERATED / "fit_scaling.rst", csv_table(results / "fit_scaling.csv"))
     _write(GENERATED / "real_data.md", results_markdown(bench_dir / "real_data.md", out / "real_data"))
     _write(GENERATED / "results_figures.rst", figures_rst(results, out / "results"))
 
