@@ -186,17 +186,19 @@ class SparseMLP:
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ValueError(f"X must have shape (n_samples, {self.n_inputs}), got {X.shape}.")
         small = self.compact()
-        layers = [(w, b, NeuronwiseNumpyActivation(act))
+        # Neurons by rows (transposed weights): each matrix product then runs along the long row axis.
+        layers = [(w.T.copy(), b[:, None], NeuronwiseNumpyActivation(act))
                   for w, b, act in zip(small.weights, small.biases, small.activations)]
+        output_weights, output_bias = small.weights[-1][:, 0], small.biases[-1][0]
         out = np.empty(X.shape[0])
         # Blocks of rows small enough that the hidden activations stay in the CPU's cache.
         for start in range(0, X.shape[0], _PREDICT_BLOCK_ROWS):
-            h = X[start : start + _PREDICT_BLOCK_ROWS]
+            h = X[start : start + _PREDICT_BLOCK_ROWS].T
             for w, b, activation in layers:
-                h = h @ w
+                h = w @ h
                 h += b
                 activation(h)
-            out[start : start + _PREDICT_BLOCK_ROWS] = (h @ small.weights[-1])[:, 0] + small.biases[-1][0]
+            out[start : start + _PREDICT_BLOCK_ROWS] = output_weights @ h + output_bias
         return out
 
     def compact(self):
