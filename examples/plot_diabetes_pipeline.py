@@ -39,7 +39,7 @@ from sk_swat import SWATRegressor
 X, y = load_diabetes(return_X_y=True)
 print(X.shape)
 
-swat_settings = dict(max_iter=300, refine_iter=200) if QUICK else {}
+swat_settings = dict(max_iter=300, refine_iter=50) if QUICK else {}
 models = {
     "SWATRegressor": make_pipeline(StandardScaler(), SWATRegressor(random_state=0, **swat_settings)),
     "MLPRegressor (7, 7)": TransformedTargetRegressor(

@@ -32,7 +32,7 @@ print(X_train.shape, X_test.shape)
 # -------
 # ``fit`` runs the latent search over networks of 1 to 4 hidden layers and keeps the sparsest
 # network whose validation error is within 5 % of the best.
-settings = dict(max_iter=300, refine_iter=200) if QUICK else {}
+settings = dict(max_iter=300, refine_iter=50) if QUICK else {}
 reg = SWATRegressor(random_state=0, **settings)
 reg.fit(X_train, y_train)
 
