@@ -153,6 +153,11 @@ def limited_threads(n_threads):
     n_threads : int or None
         Threads to use; None leaves the settings as they are.
 
+    Yields
+    ------
+    None
+        Control returns to the block with the threads set.
+
     Examples
     --------
     >>> import torch

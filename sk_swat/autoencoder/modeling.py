@@ -232,6 +232,11 @@ class SWATAutoencoder(PreTrainedModel):
             Where to write ``config.json``, ``model.safetensors`` and the checksum.
         *args, **kwargs
             Passed to :meth:`transformers.PreTrainedModel.save_pretrained`.
+
+        Returns
+        -------
+        object
+            What :meth:`transformers.PreTrainedModel.save_pretrained` returns.
         """
         result = super().save_pretrained(save_directory, *args, **kwargs)
         weights = Path(save_directory) / WEIGHTS_NAME
