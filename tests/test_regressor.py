@@ -27,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sk_swat import SWATRegressor
+from sk_swat import _regressor as sk_swat_regressor
 from sk_swat.autoencoder.loading import BUNDLED_DIR, AutoencoderLoadError
 from sk_swat.encoding import MAX_DEPTH, MAX_INPUTS
 from sk_swat.mlp import SparseMLP
@@ -637,3 +638,28 @@ def test_bad_weights(regression_data, small_params):
         SWATRegressor(**small_params).fit(X, y, sample_weight=np.ones(3))
     with pytest.raises(ValueError, match="Input sample_weight contains NaN"):
         SWATRegressor(**small_params).fit(X, y, sample_weight=np.full(len(X), np.nan))
+
+
+def test_fit_runs_on_its_own_threads_and_restores_the_callers(regression_data, small_params, monkeypatch):
+    X, y = regression_data
+    seen = []
+    original = sk_swat_regressor.latent_search
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sk_swat_regressor, "latent_search", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        SWATRegressor(n_threads=1, **small_params).fit(X, y)
+        assert seen == [1] and torch.get_num_threads() == 2
+        # Restored also when the fit fails inside.
+        with pytest.raises(ValueError):
+            SWATRegressor(n_threads=1, **small_params).fit(X, np.full_like(y, np.nan))
+        assert torch.get_num_threads() == 2
+        SWATRegressor(n_threads=None, **small_params).fit(X, y)
+        assert seen[-1] == 2
+    finally:
+        torch.set_num_threads(before)
