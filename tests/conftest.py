@@ -25,6 +25,15 @@ def regression_data():
 
 
 @pytest.fixture(scope="session")
+def data():
+    """A 2-feature problem of 40 rows for the search and refinement tests."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (40, 2))
+    y = np.tanh(2 * X[:, 0]) * X[:, 1]
+    return X, y
+
+
+@pytest.fixture(scope="session")
 def bundled_autoencoder():
     """The autoencoder that ships with the package, loaded once (frozen, CPU)."""
     from sk_swat.autoencoder import load_autoencoder

@@ -9,14 +9,6 @@ from sk_swat.mlp import SparseMLP
 from sk_swat.refinement import _Stack, prune_to_tolerance, refine, refine_many
 
 
-@pytest.fixture(scope="module")
-def data():
-    rng = np.random.RandomState(0)
-    X = rng.uniform(-1, 1, (40, 2))
-    y = np.tanh(2 * X[:, 0]) * X[:, 1]
-    return X, y
-
-
 # --------------------------------------------------------------------------- refine
 
 

@@ -20,14 +20,6 @@ from sk_swat.search import Candidate, SearchSettings, latent_search, select_cand
 DEPTHS = (1, 2, 3, 4)
 
 
-@pytest.fixture(scope="module")
-def data():
-    rng = np.random.RandomState(0)
-    X = rng.uniform(-1, 1, (40, 2))
-    y = np.tanh(2 * X[:, 0]) * X[:, 1]
-    return X, y
-
-
 def _settings(**kw):
     base = {"depths": DEPTHS, "n_restarts": 2, "max_iter": 4, "batch_size": 1024}
     return SearchSettings(**{**base, **kw})
