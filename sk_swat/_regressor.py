@@ -9,6 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -127,6 +128,22 @@ class SWATRegressor(ScaledMLPRegressor):
     anneal_fraction : float, default=0.375
         Fraction of ``max_iter`` over which the temperature decays linearly
         (the paper: 3000 of 8000 steps). The best latent is kept from then on.
+    n_iter_no_change : int or None, default=None
+        Search steps after the anneal without improvement that end the
+        search early, like ``MLPRegressor``'s parameter of the same name.
+        Each candidate's search loss is averaged over blocks of 50 steps (the
+        loss of a mini-batch is noisy); the search stops when no candidate's
+        block mean has fallen below its best by more than ``search_tol`` for
+        ``n_iter_no_change`` steps, and warns with a ``ConvergenceWarning`` when
+        ``max_iter`` ends it first. None runs all ``max_iter`` steps, without
+        a warning: at the default ``max_iter`` the search loss of every
+        candidate is still falling on the CORNN functions, so a stopping
+        rule would only warn. Set it (e.g. 200) with a longer ``max_iter``.
+    search_tol : float, default=1e-4
+        Least fall of a block-mean search loss that counts as an improvement
+        (``MLPRegressor``'s ``tol``; ``tol`` here is the selection tolerance).
+        The loss is the MSE of the targets scaled to [-1, 1] plus the
+        penalties, so the amount does not depend on the scale of ``y``.
     activation : {"search", "sigmoid", "tanh", "leaky_relu"}, default="search"
         "search" chooses one activation per neuron; a name fixes all neurons
         to it (the paper's Exp. 2 baseline).
@@ -233,9 +250,10 @@ class SWATRegressor(ScaledMLPRegressor):
         and refit with that ``max_nonzero`` (and the same ``random_state``),
         or export a point directly with ``to_torch(candidate=...)``.
     n_iter_ : int
-        Search steps run (0 with ``max_iter=0``).
+        Search steps run: ``max_iter``, or fewer when the search stopped early
+        (see ``n_iter_no_change``); 0 with ``max_iter=0``.
     loss_curve_ : list of float
-        Mean search loss over candidates at every step.
+        Mean search loss over candidates at every step run.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -290,6 +308,8 @@ class SWATRegressor(ScaledMLPRegressor):
         "temperature_init": [Interval(Real, 0, None, closed="neither")],
         "temperature_final": [Interval(Real, 0, None, closed="neither")],
         "anneal_fraction": [Interval(Real, 0, 1, closed="right")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
+        "search_tol": [Interval(Real, 0, None, closed="left")],
         "activation": [StrOptions({"search", *ACTIVATIONS})],
         "prune_neurons": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -325,6 +345,8 @@ class SWATRegressor(ScaledMLPRegressor):
         temperature_init=_SEARCH.temperature_init,
         temperature_final=_SEARCH.temperature_final,
         anneal_fraction=_SEARCH.anneal_fraction,
+        n_iter_no_change=_SEARCH.n_iter_no_change,
+        search_tol=_SEARCH.search_tol,
         activation=_SEARCH.activation,
         prune_neurons=_SEARCH.prune_neurons,
         tol=0.05,
@@ -356,6 +378,8 @@ class SWATRegressor(ScaledMLPRegressor):
         self.temperature_init = temperature_init
         self.temperature_final = temperature_final
         self.anneal_fraction = anneal_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.search_tol = search_tol
         self.activation = activation
         self.prune_neurons = prune_neurons
         self.tol = tol
@@ -498,6 +522,13 @@ class SWATRegressor(ScaledMLPRegressor):
         self.architecture_ = self.mlp_.architecture
         self.n_iter_ = len(loss_curve)
         self.loss_curve_ = loss_curve
+        if self.n_iter_no_change is not None and self.max_iter and self.n_iter_ == self.max_iter:
+            warnings.warn(
+                f"The latent search ran all max_iter={self.max_iter} steps before its loss stopped improving "
+                f"(by search_tol={self.search_tol} for n_iter_no_change={self.n_iter_no_change} steps). Raise "
+                "max_iter, or set n_iter_no_change=None to run max_iter steps without this check.",
+                ConvergenceWarning,
+            )
         self.device_ = str(device)
         self.fit_time_ = time.perf_counter() - start
         return self

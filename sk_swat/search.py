@@ -42,6 +42,9 @@ _GENTLE_NEURON_SHARPNESS = 0.1
 _NEURON_LOGIT_SHARPNESS = _NEURON_SHARPNESS / 4
 # Steps between the loss shown by the progress bar (each read waits for the device).
 _PROGRESS_EVERY = 50
+# Steps per block of the early-stopping rule: each candidate's loss is averaged over a block, and the
+# rule is checked (one read from the device) once per block.
+_STOP_CHECK_EVERY = 50
 MASK_RELAXATIONS = ("straight_through", "anneal", "fixed")
 
 
@@ -82,6 +85,12 @@ class SearchSettings:
     anneal_fraction : float, default=0.375
         Share of ``max_iter`` over which the temperature falls (and the mask
         steepness rises, with ``mask_relaxation="anneal"``).
+    n_iter_no_change : int or None, default=None
+        Steps after the anneal without improvement that stop the search;
+        None runs all ``max_iter`` steps.
+    search_tol : float, default=1e-4
+        Least fall of a candidate's block-mean loss that counts as an
+        improvement.
     activation : str, default="search"
         "search" or the name of the one activation of every neuron.
     prune_neurons : bool, default=True
@@ -114,6 +123,8 @@ class SearchSettings:
     temperature_init: float = 1.0
     temperature_final: float = 0.01
     anneal_fraction: float = 0.375
+    n_iter_no_change: int = None
+    search_tol: float = 1e-4
     activation: str = "search"
     prune_neurons: bool = True
     batch_size: int = 1024
@@ -274,6 +285,44 @@ class _Relaxation:
         return tokens_to_mlp(values, self.depth, self.n_inputs, weight_threshold=threshold)
 
 
+class _NoImprovement:
+    """The early-stopping rule: no candidate's mean loss over a block has improved for a while.
+
+    From ``keep_from`` on (after the anneal), each candidate's loss is averaged over blocks of
+    ``min(_STOP_CHECK_EVERY, n_iter_no_change)`` steps. A block improves on a candidate when its
+    mean is below that candidate's best block mean by more than ``search_tol`` (an absolute
+    amount, as the loss is that of targets scaled to [-1, 1] and can be negative); the search stops
+    once no candidate has improved for ``n_iter_no_change`` steps. Block means, not the kept
+    per-step minimum: the minimum of a noisy mini-batch loss keeps falling by chance alone. The
+    device is read once per block.
+    """
+
+    def __init__(self, settings, keep_from, n_candidates, device):
+        self.patience = settings.n_iter_no_change
+        self.tol = settings.search_tol
+        self.every = min(_STOP_CHECK_EVERY, self.patience) if self.patience else 0
+        self.start = keep_from
+        self.block = torch.zeros(n_candidates, device=device)
+        self.best = torch.full((n_candidates,), math.inf, device=device)
+        self.last_improved = keep_from
+
+    def update(self, step, losses):
+        """Add the candidates' losses of ``step``; True when the search stops after it."""
+        if not self.patience or step < self.start:
+            return False
+        self.block += losses
+        n_run = step + 1
+        if (n_run - self.start) % self.every:
+            return False
+        mean = self.block / self.every
+        improved = bool((mean < self.best - self.tol).any())  # the one read from the device per block
+        self.best = torch.minimum(self.best, mean)
+        self.block.zero_()
+        if improved:
+            self.last_improved = n_run
+        return n_run - self.last_improved >= self.patience
+
+
 def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device):
     """Random starting latents.
 
@@ -329,7 +378,9 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
         loss after the temperature has finished annealing (the starting latent
         when ``settings.max_iter`` is 0).
     loss_curve : list of float
-        Mean total loss over candidates at every step run.
+        Mean total loss over candidates at every step run: ``settings.max_iter``
+        steps, or fewer when the early-stopping rule (``n_iter_no_change``,
+        ``search_tol``) ended the search.
 
     Examples
     --------
@@ -372,6 +423,7 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
     best_z, best_t = z.detach().clone(), threshold.detach().clone()
     batch = min(settings.batch_size, n_samples)
     loss_curve = []
+    no_improvement = _NoImprovement(settings, keep_from, n_candidates, device)
 
     bar = tqdm(range(settings.max_iter), disable=not verbose, desc="latent search", unit="step")
     for step in bar:
@@ -408,6 +460,8 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
         loss_curve.append(losses.detach().mean())
         if verbose and step % _PROGRESS_EVERY == 0:
             bar.set_postfix(loss=f"{float(loss_curve[-1]):.3g}")
+        if no_improvement.update(step, losses.detach()):
+            break
 
     loss_curve = torch.stack(loss_curve).tolist() if loss_curve else []
     found = _hardened(autoencoder, relaxations, best_z, best_t.cpu(), sizes)

@@ -12,6 +12,7 @@ import pickletools
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import joblib
 import numpy as np
@@ -20,7 +21,7 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_regressor
 from sklearn.decomposition import PCA
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -397,6 +398,9 @@ def test_depths_out_of_range(regression_data, small_params, depths, match):
         ("validation_fraction", 1.0),
         ("validation_fraction", -0.1),
         ("anneal_fraction", 0.0),
+        ("n_iter_no_change", 0),
+        ("n_iter_no_change", 2.5),
+        ("search_tol", -1e-4),
         ("temperature_final", 0.0),
         ("refine_iter", -1),
         ("refine_restarts", -1),
@@ -663,3 +667,35 @@ def test_fit_runs_on_its_own_threads_and_restores_the_callers(regression_data, s
         assert seen[-1] == 2
     finally:
         torch.set_num_threads(before)
+
+
+# --------------------------------------------------------------------------- early stopping
+
+
+def test_search_stops_early_without_warning(regression_data, small_params):
+    # A search that cannot move (a negligible learning rate) stops once the rule allows it: after
+    # the anneal (100 steps), a first 50-step block, then n_iter_no_change=50 steps without improvement.
+    X, y = regression_data
+    params = {**small_params, "max_iter": 1000, "anneal_fraction": 0.1, "n_iter_no_change": 50,
+              "learning_rate": 1e-12, "threshold_learning_rate": 0.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg = SWATRegressor(**params).fit(X, y)
+    assert reg.n_iter_ == 100 + 50 + 50 < reg.max_iter
+    assert len(reg.loss_curve_) == reg.n_iter_
+
+
+def test_convergence_warning_when_max_iter_ends_the_search(regression_data, small_params):
+    X, y = regression_data
+    with pytest.warns(ConvergenceWarning, match="max_iter=5"):
+        reg = SWATRegressor(**{**small_params, "n_iter_no_change": 200}).fit(X, y)
+    assert reg.n_iter_ == reg.max_iter == len(reg.loss_curve_) == 5
+
+
+@pytest.mark.parametrize("params", [{"n_iter_no_change": None}, {"n_iter_no_change": 200, "max_iter": 0}])
+def test_no_convergence_warning_without_the_rule_or_without_steps(regression_data, small_params, params):
+    X, y = regression_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg = SWATRegressor(**{**small_params, **params}).fit(X, y)
+    assert reg.n_iter_ == reg.max_iter

@@ -297,3 +297,64 @@ def test_straight_through_gate_is_hard_forward_and_smooth_backward():
     gate.sum().backward()
     # Gradient of sigmoid(0.1 s): it still reaches a neuron whose logit is 10 away from the threshold.
     assert (score.grad > 0.015).all()
+
+
+# --------------------------------------------------------------------------- early stopping
+
+
+def _stops_after(losses, **kw):
+    """Steps run before ``_NoImprovement`` stops on per-step losses of shape (n_steps, n_candidates)."""
+    settings = SearchSettings(**{"max_iter": len(losses), "n_iter_no_change": 100, "search_tol": 1e-4, **kw})
+    rule = search._NoImprovement(settings, keep_from=200, n_candidates=losses.shape[1], device="cpu")
+    for step, row in enumerate(torch.as_tensor(losses, dtype=torch.float32)):
+        if rule.update(step, row):
+            return step + 1
+    return len(losses)
+
+
+def test_no_improvement_stops_n_iter_no_change_steps_after_the_first_block():
+    # A flat loss: the first block after the anneal (steps 200-249) sets the best; the next two
+    # blocks do not improve on it, so the search stops after 250 + 100 steps, not at the first check.
+    assert _stops_after(np.zeros((1000, 3))) == 350
+    assert _stops_after(np.zeros((1000, 3)), n_iter_no_change=30) == 200 + 30 + 30
+    # Falls smaller than search_tol are no improvement either.
+    assert _stops_after(-1e-7 * np.arange(1000)[:, None].repeat(3, 1)) == 350
+
+
+def test_no_improvement_waits_for_every_candidate():
+    # One candidate still falling by more than search_tol per block keeps the search running...
+    losses = np.zeros((1000, 3))
+    losses[:, 1] = -1e-4 * np.arange(1000)  # 5e-3 per 50-step block
+    assert _stops_after(losses) == 1000
+    # ...until it levels off at step 600: its last improving block ends at 650.
+    losses[600:, 1] = losses[600, 1]
+    assert _stops_after(losses) == 650 + 100
+
+
+def test_no_improvement_ignores_the_annealing_phase():
+    # A loss that rises during the anneal and is flat after it: the anneal's steps do not count.
+    losses = np.concatenate([np.linspace(-1, 0, 200), np.zeros(800)])[:, None]
+    assert _stops_after(losses) == 350
+
+
+def test_no_improvement_averages_the_mini_batch_noise():
+    # A flat loss with noise 100 times search_tol: the per-step minimum keeps falling by chance,
+    # the 50-step means (noise 1/7 of it, and no drift) do not improve by search_tol for long.
+    rng = np.random.RandomState(0)
+    noisy = 1e-2 * rng.standard_normal((1000, 2))
+    assert _stops_after(noisy, search_tol=3e-3) < 1000
+
+
+def test_search_stops_early_when_the_loss_cannot_improve(data, tiny_autoencoder):
+    # With both learning rates 0 (and all rows in one batch) the loss after the anneal is
+    # constant: the search stops at the first step the rule allows, after the anneal.
+    X, y = data
+    settings = _settings(max_iter=1000, anneal_fraction=0.2, n_iter_no_change=100,
+                         learning_rate=0.0, threshold_learning_rate=0.0)
+    candidates, curve = latent_search(tiny_autoencoder, X, y, settings, seed=0)
+    keep_from = 200
+    assert len(curve) == keep_from + 50 + 100
+    assert len(candidates) == 8 and all(np.isfinite(c.train_loss) for c in candidates)
+    # Without the rule, all max_iter steps run.
+    _, full = latent_search(tiny_autoencoder, X, y, _settings(max_iter=400, anneal_fraction=0.5), seed=0)
+    assert len(full) == 400
