@@ -123,7 +123,7 @@ class SearchSettings:
     temperature_init: float = 1.0
     temperature_final: float = 0.01
     anneal_fraction: float = 0.375
-    n_iter_no_change: int = None
+    n_iter_no_change: int | None = None
     search_tol: float = 1e-4
     activation: str = "search"
     prune_neurons: bool = True

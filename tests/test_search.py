@@ -338,8 +338,8 @@ def test_no_improvement_ignores_the_annealing_phase():
 
 
 def test_no_improvement_averages_the_mini_batch_noise():
-    # A flat loss with noise 100 times search_tol: the per-step minimum keeps falling by chance,
-    # the 50-step means (noise 1/7 of it, and no drift) do not improve by search_tol for long.
+    # A flat loss with a mini-batch noise (standard deviation) of 3.3 search_tol per step: the
+    # 50-step means, whose noise is 1/7 of that, soon stop improving on their best by search_tol.
     rng = np.random.RandomState(0)
     noisy = 1e-2 * rng.standard_normal((1000, 2))
     assert _stops_after(noisy, search_tol=3e-3) < 1000
