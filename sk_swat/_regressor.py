@@ -31,6 +31,10 @@ __all__ = ["SWATRegressor"]
 # Refinement trains on a random subset of this many rows, then polishes on all of them (refine_many's max_rows),
 # so that its cost stops growing with the rows.
 _REFINE_ROWS = 8192
+# Variance of the Gaussian prior on the scaled network's parameters behind weight_decay="auto".
+_PRIOR_VARIANCE = 0.1
+# The paper's best-model rule: within 5 % of the best validation MSE.
+_PAPER_TOLERANCE = 0.05
 
 
 def _check_depths(depths):
@@ -150,9 +154,13 @@ class SWATRegressor(ScaledMLPRegressor):
     prune_neurons : bool, default=True
         Search the number of neurons per layer. False keeps all 7 neurons of
         every layer (the paper's Exp. 2 and 3).
-    tol : float, default=0.05
+    tol : float or "auto", default=0.05
         Candidates within ``(1 + tol)`` of the best validation MSE compete on
-        sparsity (the paper's 5 % rule).
+        sparsity (the paper's 5 % rule). "auto" widens the paper's 0.05 to one
+        standard error of the best candidate's validation MSE where that is
+        larger, so that on few, noisy validation rows a candidate is not
+        preferred for a difference that is only chance (the one-standard-error
+        rule); ``selection_tolerance_`` holds the value used.
     validation_fraction : float, default=0.1
         Share of the training rows held out to choose among candidates (at
         least one row). 0 chooses on the training rows.
@@ -169,6 +177,19 @@ class SWATRegressor(ScaledMLPRegressor):
         refined besides its decoded weights; the one with the lowest training
         loss is kept. The decoded weights of a good structure are often a poor
         start for it (see :ref:`parameters` for what restarts gain and cost).
+    weight_decay : "auto" or float, default="auto"
+        L2 penalty on the surviving weights and biases during refinement and
+        pruning, added to the MSE of the scaled targets: the refinement's
+        guard against fitting noise. "auto" is the maximum a posteriori
+        penalty of a Gaussian prior of variance 0.1 on every parameter,
+        ``sigma2 / (0.1 * n)`` for ``n`` training rows (the sum of their
+        ``sample_weight``), with the noise
+        variance ``sigma2`` estimated by the lowest validation MSE of the
+        candidates refined without penalty; they are then refined again
+        from there with it. On data that a small network fits almost
+        exactly it is negligible, on small noisy data it keeps the weights
+        small (see :ref:`own-data`). A float is used as it is (0 turns the
+        penalty off); ``weight_decay_`` holds the value used.
     init : {"smooth", "encode", "normal"}, default="smooth"
         Starting latents. "smooth": the codes of random MLPs whose neurons are
         sigmoid or tanh, the first restart of each depth with all 7 neurons per
@@ -249,6 +270,12 @@ class SWATRegressor(ScaledMLPRegressor):
         ``depth``, ``hidden_layer_sizes`` and ``chosen``. Pick a size from it
         and refit with that ``max_nonzero`` (and the same ``random_state``),
         or export a point directly with ``to_torch(candidate=...)``.
+    weight_decay_ : float
+        The L2 penalty the refinement and pruning used (``weight_decay``, or
+        the value "auto" chose).
+    selection_tolerance_ : float
+        The relative tolerance of the selection and the pruning (``tol``, or
+        the value "auto" chose).
     n_iter_ : int
         Search steps run: ``max_iter``, or fewer when the search stopped early
         (see ``n_iter_no_change``); 0 with ``max_iter=0``.
@@ -312,10 +339,11 @@ class SWATRegressor(ScaledMLPRegressor):
         "search_tol": [Interval(Real, 0, None, closed="left")],
         "activation": [StrOptions({"search", *ACTIVATIONS})],
         "prune_neurons": ["boolean"],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "refine_iter": [Interval(Integral, 0, None, closed="left")],
         "refine_restarts": [Interval(Integral, 0, None, closed="left")],
+        "weight_decay": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "init": [StrOptions({"smooth", "encode", "normal"})],
         "mask_relaxation": [StrOptions(set(MASK_RELAXATIONS))],
         "hardening": [StrOptions({"validated", "learned"})],
@@ -353,6 +381,7 @@ class SWATRegressor(ScaledMLPRegressor):
         validation_fraction=0.1,
         refine_iter=100,
         refine_restarts=2,
+        weight_decay="auto",
         init=_SEARCH.init,
         mask_relaxation=_SEARCH.mask_relaxation,
         hardening="validated",
@@ -386,6 +415,7 @@ class SWATRegressor(ScaledMLPRegressor):
         self.validation_fraction = validation_fraction
         self.refine_iter = refine_iter
         self.refine_restarts = refine_restarts
+        self.weight_decay = weight_decay
         self.init = init
         self.mask_relaxation = mask_relaxation
         self.hardening = hardening
@@ -471,25 +501,34 @@ class SWATRegressor(ScaledMLPRegressor):
             autoencoder, Xs[train], ys[train], settings, seed=seed, verbose=self.verbose, **fit_rows
         )
         fit_rows["max_rows"] = _REFINE_ROWS
-        networks = refine_many([c.mlp for c in candidates], Xs[train], ys[train], n_iter=self.refine_iter,
-                               n_restarts=self.refine_restarts, random_state=seed, verbose=self.verbose, **fit_rows)
 
         def validation_mse(mlp):
             return np.average((mlp.predict(Xs[val]) - ys[val]) ** 2, weights=sample_weight[val])
 
+        weight_decay = 0.0 if self.weight_decay == "auto" else float(self.weight_decay)
+        networks = refine_many([c.mlp for c in candidates], Xs[train], ys[train], n_iter=self.refine_iter,
+                               n_restarts=self.refine_restarts, random_state=seed, weight_decay=weight_decay,
+                               verbose=self.verbose, **fit_rows)
         val_mse = np.array([validation_mse(mlp) for mlp in networks])
+        if self.weight_decay == "auto" and self.refine_iter and np.isfinite(val_mse).any():
+            # The maximum a posteriori penalty for the weighted mean squared error; weights count as repeated rows.
+            weight_decay = np.nanmin(val_mse[np.isfinite(val_mse)]) / (_PRIOR_VARIANCE * sample_weight[train].sum())
+            networks = refine_many(networks, Xs[train], ys[train], n_iter=self.refine_iter,
+                                   weight_decay=weight_decay, verbose=self.verbose, **fit_rows)
+            val_mse = np.array([validation_mse(mlp) for mlp in networks])
+        tol = self._tolerance(val_mse, networks, Xs[val], ys[val], sample_weight[val])
         if self.hardening == "validated" and self.refine_iter and np.isfinite(val_mse).any():
-            limit = np.nanmin(val_mse[np.isfinite(val_mse)]) * (1 + self.tol)
+            limit = np.nanmin(val_mse[np.isfinite(val_mse)]) * (1 + tol)
             eligible = np.flatnonzero(val_mse <= limit)
             for i in tqdm(eligible, disable=not self.verbose, desc="pruning", unit="network"):
                 networks[i] = prune_to_tolerance(
                     networks[i], Xs[train], ys[train], Xs[val], ys[val], limit=limit,
                     val_weight=sample_weight[val], n_iter=max(1, self.refine_iter // 3),
-                    prune_neurons=self.prune_neurons, **fit_rows,
+                    prune_neurons=self.prune_neurons, weight_decay=weight_decay, **fit_rows,
                 )
                 val_mse[i] = validation_mse(networks[i])
         nonzero = np.array([mlp.n_nonzero for mlp in networks])
-        chosen = select_candidate(val_mse, nonzero, self.tol)
+        chosen = select_candidate(val_mse, nonzero, tol)
         self.mlp_ = networks[chosen]
 
         def objects(values):
@@ -518,6 +557,8 @@ class SWATRegressor(ScaledMLPRegressor):
         if self.max_nonzero is not None:
             self._choose_within_budget()
         self.pareto_front_ = _pareto_front(self.candidates_)
+        self.weight_decay_ = weight_decay
+        self.selection_tolerance_ = tol
         self.n_nonzero_ = self.mlp_.n_nonzero
         self.architecture_ = self.mlp_.architecture
         self.n_iter_ = len(loss_curve)
@@ -532,6 +573,19 @@ class SWATRegressor(ScaledMLPRegressor):
         self.device_ = str(device)
         self.fit_time_ = time.perf_counter() - start
         return self
+
+    def _tolerance(self, val_mse, networks, X_val, y_val, val_weight):
+        """The relative tolerance of the selection: ``tol``, or with "auto" at least one standard error."""
+        if self.tol != "auto":
+            return self.tol
+        if not np.isfinite(val_mse).any():
+            return _PAPER_TOLERANCE
+        best = int(np.nanargmin(np.where(np.isfinite(val_mse), val_mse, np.nan)))
+        squared = (networks[best].predict(X_val) - y_val) ** 2
+        share = val_weight / val_weight.sum()
+        # Standard error of a weighted mean: sqrt(sum w_i^2 (x_i - mean)^2) / sum w_i.
+        standard_error = np.sqrt(np.sum(share**2 * (squared - val_mse[best]) ** 2))
+        return max(_PAPER_TOLERANCE, standard_error / val_mse[best] if val_mse[best] > 0 else 0.0)
 
     def _choose_within_budget(self):
         """Keep the most accurate candidate with at most ``max_nonzero`` non-zeros (else the sparsest)."""

@@ -127,10 +127,11 @@ def _blocks(n_rows, block_rows=_BLOCK_ROWS):
     return [slice(start, min(start + block_rows, n_rows)) for start in range(0, n_rows, block_rows)]
 
 
-def _loss(stack, theta, x, y, root_weight, codes):
+def _loss(stack, theta, x, y, root_weight, codes, keep, weight_decay):
+    """Weighted mean squared error plus ``weight_decay`` times the sum of squared trainable parameters."""
     total = sum(stack.residuals(theta, x[s], y[s], root_weight[s], codes).square().sum(-1)
                 for s in _blocks(x.shape[0]))
-    return total / x.shape[0]
+    return total / x.shape[0] + weight_decay * (theta * keep).square().sum(-1)
 
 
 def _normal_equations(stack, theta, x, y, root_weight, codes):
@@ -143,11 +144,17 @@ def _normal_equations(stack, theta, x, y, root_weight, codes):
     return gram, rhs
 
 
-def _levenberg_marquardt(stack, x, y, root_weight, n_iter, bar):
-    """Train every network of ``stack`` for at most ``n_iter`` damped Gauss-Newton steps; return its parameters."""
+def _levenberg_marquardt(stack, x, y, root_weight, n_iter, bar, weight_decay=0.0):
+    """Train every network of ``stack`` for at most ``n_iter`` damped Gauss-Newton steps; return its parameters.
+
+    The objective is the weighted MSE plus ``weight_decay`` times the sum of
+    squared trainable parameters (ridge terms on the Gauss-Newton system).
+    """
     theta, keep = stack.theta.clone(), stack.keep
     n_networks = theta.shape[0]
-    loss = _loss(stack, theta, x, y, root_weight, stack.codes)
+    # The system is summed over rows and the loss averaged: the penalty's share of the system is n times its own.
+    ridge = x.shape[0] * weight_decay
+    loss = _loss(stack, theta, x, y, root_weight, stack.codes, keep, weight_decay)
     damping = torch.full_like(loss, _INITIAL_DAMPING)
     active = torch.isfinite(loss)
     gram = torch.zeros(n_networks, theta.shape[1], theta.shape[1], dtype=theta.dtype, device=theta.device)
@@ -163,16 +170,16 @@ def _levenberg_marquardt(stack, x, y, root_weight, n_iter, bar):
         if not len(idx):
             break
         k = keep[idx]
-        a = gram[idx] * (k[:, :, None] * k[:, None, :])
+        a = (gram[idx] + torch.diag_embed(ridge * k)) * (k[:, :, None] * k[:, None, :])
         diag = a.diagonal(dim1=-2, dim2=-1)
         # Marquardt's scaling by the diagonal, floored so that a parameter without gradient stays solvable;
         # frozen parameters get a unit diagonal and a zero step.
         scale = torch.maximum(diag, 1e-12 * diag.amax(-1, keepdim=True)).clamp_min(1e-300)
         a = a + torch.diag_embed(damping[idx, None] * scale * k + (1 - k))
         factor, info = torch.linalg.cholesky_ex(a)
-        step = -torch.cholesky_solve((rhs[idx] * k)[..., None], factor)[..., 0] * k
+        step = -torch.cholesky_solve(((rhs[idx] + ridge * theta[idx]) * k)[..., None], factor)[..., 0] * k
         trial = theta[idx] + step
-        trial_loss = _loss(stack, trial, x, y, root_weight, [c[idx] for c in stack.codes])
+        trial_loss = _loss(stack, trial, x, y, root_weight, [c[idx] for c in stack.codes], k, weight_decay)
         accepted = (info == 0) & torch.isfinite(trial_loss) & (trial_loss < loss[idx])
         gain = (loss[idx] - trial_loss) / loss[idx].clamp_min(1e-300)
         theta[idx[accepted]] = trial[accepted]
@@ -188,7 +195,7 @@ def _levenberg_marquardt(stack, x, y, root_weight, n_iter, bar):
 
 
 def refine_many(mlps, X, y, *, sample_weight=None, n_iter=100, n_restarts=0, random_state=None, device="cpu",
-                include_start=True, max_rows=None, verbose=0):
+                include_start=True, max_rows=None, weight_decay=0.0, verbose=0):
     """Train the surviving weights of many networks, each with its sparsity pattern fixed.
 
     Zero weights stay zero, pruned neurons stay pruned and activations stay
@@ -229,6 +236,10 @@ def refine_many(mlps, X, y, *, sample_weight=None, n_iter=100, n_restarts=0, ran
         rows, then polish with ``n_iter // 10`` (at least one) steps on a
         subset 8 times larger (all rows when there are fewer), so that the
         cost stops growing with the rows. None uses all rows.
+    weight_decay : float, default=0.0
+        Added to the mean squared error times the sum of the squared
+        trainable weights and biases (an L2 penalty, as a Gaussian prior on
+        them). The training loss that picks the start includes it.
     verbose : int, default=0
         Show a progress bar per depth, with the lowest training loss.
 
@@ -274,12 +285,14 @@ def refine_many(mlps, X, y, *, sample_weight=None, n_iter=100, n_restarts=0, ran
         stack = _Stack([s for _, s in flat], device)
         with tqdm(total=n_iter, disable=not verbose, desc=f"refinement, depth {depth}", unit="step") as bar:
             if subset is None:
-                theta, loss = _levenberg_marquardt(stack, x, t, root_weight, n_iter, bar)
+                theta, loss = _levenberg_marquardt(stack, x, t, root_weight, n_iter, bar, weight_decay)
             else:
-                stack.theta, _ = _levenberg_marquardt(stack, x[subset], t[subset], root_weight[subset], n_iter, bar)
+                stack.theta, _ = _levenberg_marquardt(stack, x[subset], t[subset], root_weight[subset], n_iter, bar,
+                                                      weight_decay)
                 bar.reset(total=max(1, n_iter // 10))
                 bar.set_description(f"refinement, depth {depth}, polish")
-                theta, loss = _levenberg_marquardt(stack, x[polish], t[polish], root_weight[polish], bar.total, bar)
+                theta, loss = _levenberg_marquardt(stack, x[polish], t[polish], root_weight[polish], bar.total, bar,
+                                                   weight_decay)
         trained = stack.to_mlps(theta)
         loss = loss.cpu().numpy()
         for i in members:
@@ -303,7 +316,8 @@ def refine(mlp, X, y, **kwargs):
         Targets.
     **kwargs
         ``sample_weight``, ``n_iter``, ``n_restarts``, ``random_state``,
-        ``device``, ``include_start``, ``max_rows`` of :func:`refine_many`.
+        ``device``, ``include_start``, ``max_rows``, ``weight_decay`` of
+        :func:`refine_many`.
 
     Returns
     -------
@@ -344,7 +358,7 @@ def _magnitude_pruned(mlp, n_removed, prune_neurons):
 
 
 def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, val_weight=None, n_iter=100,
-                       prune_neurons=True, device="cpu", max_rows=None):
+                       prune_neurons=True, device="cpu", max_rows=None, weight_decay=0.0):
     """Zero the smallest weights and biases of ``mlp`` while its validation MSE stays within ``limit``.
 
     Iterative magnitude pruning with retraining: a share of the smallest
@@ -376,6 +390,8 @@ def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, va
         Where the refinement runs.
     max_rows : int, optional
         Rows of the refinement's subsample (see :func:`refine_many`).
+    weight_decay : float, default=0.0
+        L2 penalty of the refinement (see :func:`refine_many`).
 
     Returns
     -------
@@ -402,7 +418,7 @@ def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, va
     current, share = mlp.compact(), 0.5
     while (n_removed := int(share * current.n_nonzero)) >= 1:
         trial = refine(_magnitude_pruned(current, n_removed, prune_neurons), X, y, sample_weight=sample_weight,
-                       n_iter=n_iter, device=device, max_rows=max_rows, random_state=0)
+                       n_iter=n_iter, device=device, max_rows=max_rows, random_state=0, weight_decay=weight_decay)
         if val_mse(trial) <= limit:
             current = trial
         else:

@@ -173,3 +173,43 @@ def test_refinement_on_cuda_predicts_like_on_the_cpu(data):
     on_cuda = refine_many(nets, X, y, n_iter=20, n_restarts=1, random_state=0, device="cuda")
     for a, b in zip(on_cpu, on_cuda):
         assert_allclose(b.predict(X), a.predict(X), rtol=1e-6, atol=1e-8)
+
+
+# --------------------------------------------------------------------------- weight decay
+
+
+def _penalised_gradient(mlp, X, y, weight_decay):
+    """Gradient of MSE + weight_decay * (sum of squared non-zero parameters) at ``mlp``, by autograd."""
+    stack = _Stack([mlp], "cpu")
+    theta = stack.theta.clone().requires_grad_(True)
+    x, t = torch.as_tensor(X), torch.as_tensor(y)
+    residual = stack.residuals(theta, x, t, torch.ones_like(t), stack.codes)
+    loss = residual.square().mean() + weight_decay * (theta * stack.keep).square().sum()
+    (gradient,) = torch.autograd.grad(loss, theta)
+    return (gradient * stack.keep)[0], (theta * stack.keep)[0].detach()
+
+
+def _smooth_mlp(seed):
+    """``_sparse_mlp`` with tanh neurons only: a leaky ReLU's kink can stop the descent short of a stationary point."""
+    mlp = _sparse_mlp(seed)
+    return SparseMLP(mlp.weights, mlp.biases, [np.ones_like(a) for a in mlp.activations], mlp.masks)
+
+
+@pytest.mark.parametrize("weight_decay", [1e-4, 1e-3])
+def test_refine_with_weight_decay_reaches_a_stationary_point_of_the_penalised_loss(data, weight_decay):
+    X, y = data
+    out = refine(_smooth_mlp(0), X, y, n_iter=300, weight_decay=weight_decay)
+    gradient, theta = _penalised_gradient(out, X, y, weight_decay)
+    # The penalty's own gradient is far from zero: only the right balance of both terms cancels it.
+    assert gradient.norm() < 1e-3 * (2 * weight_decay * theta).norm()
+
+
+def test_weight_decay_shrinks_the_weights_and_keeps_the_pattern(data):
+    X, y = data
+    mlp = _smooth_mlp(1)
+    fits = [refine(mlp, X, y, n_iter=100, weight_decay=wd) for wd in (0.0, 1e-3, 1e-1)]
+    norms = [sum(np.sum(p**2) for p in f.weights + f.biases) for f in fits]
+    errors = [_mse(f, X, y) for f in fits]
+    assert norms[0] > norms[1] > norms[2]
+    assert errors[0] < errors[1] < errors[2]
+    assert all(f.n_nonzero == mlp.n_nonzero for f in fits)

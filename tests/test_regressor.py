@@ -699,3 +699,40 @@ def test_no_convergence_warning_without_the_rule_or_without_steps(regression_dat
         warnings.simplefilter("error", ConvergenceWarning)
         reg = SWATRegressor(**{**small_params, **params}).fit(X, y)
     assert reg.n_iter_ == reg.max_iter
+
+
+def _linear_with_noise(n, seed, noise):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 5))
+    return X, X[:, 0] - X[:, 1] + 0.5 * X[:, 2] + noise * rng.normal(size=n)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_weight_decay_auto_holds_up_on_small_noisy_data_and_vanishes_without_noise(seed):
+    X, y = _linear_with_noise(60, seed, noise=1.0)
+    X_test, y_test = _linear_with_noise(2000, 100 + seed, noise=0.0)
+    params = dict(depths=(1, 2), n_restarts=1, max_iter=10, random_state=seed)
+    auto = SWATRegressor(**params).fit(X, y)
+    plain = SWATRegressor(weight_decay=0.0, **params).fit(X, y)
+    assert plain.weight_decay_ == 0.0
+    assert np.mean((auto.predict(X_test) - y_test) ** 2) < 0.5 * np.mean((plain.predict(X_test) - y_test) ** 2)
+    # The penalty follows the noise: on the same inputs without noise it is negligible.
+    clean = SWATRegressor(**params).fit(X, _linear_with_noise(60, seed, noise=0.0)[1])
+    assert clean.weight_decay_ < 1e-4 * auto.weight_decay_
+
+
+def test_weight_decay_given_as_a_number_is_used_as_it_is(regression_data, small_params):
+    X, y = regression_data
+    assert SWATRegressor(weight_decay=0.01, **small_params).fit(X, y).weight_decay_ == 0.01
+
+
+def test_tol_auto_widens_the_selection_to_one_standard_error_on_noisy_validation_rows():
+    X, y = _linear_with_noise(60, 0, noise=1.0)
+    params = dict(depths=(1, 2), n_restarts=1, max_iter=10, validation_fraction=0.5, random_state=0)
+    paper = SWATRegressor(**params).fit(X, y)
+    auto = SWATRegressor(tol="auto", **params).fit(X, y)
+    assert paper.selection_tolerance_ == 0.05
+    # 30 validation rows of noise: the standard error of their MSE is about sqrt(2 / 30) of it.
+    assert 0.15 < auto.selection_tolerance_ < 0.6
+    mse = auto.candidates_["validation_mse"]
+    assert mse[auto.candidates_["chosen"]][0] <= mse.min() * (1 + auto.selection_tolerance_)
