@@ -72,9 +72,9 @@ def _darts(seed, quick):
     return TransformedTargetRegressor(regressor=darts, transformer=StandardScaler())
 
 
-def _swat(seed, quick):
+def _swat(seed, quick, **params):
     settings = dict(depths=(1,), n_restarts=1, max_iter=5, refine_iter=5, refine_restarts=0) if quick else {}
-    return SWATRegressor(random_state=seed, device="cpu", **settings)
+    return SWATRegressor(random_state=seed, device="cpu", **settings, **params)
 
 
 def _mlp(seed, quick, **params):
@@ -86,6 +86,10 @@ def _mlp(seed, quick, **params):
 #: name -> (description, factory(seed, quick) -> the model after the StandardScaler).
 METHODS = {
     "swat": ("SWATRegressor()", _swat),
+    # Ablations of the parts that guard against noise: the weight decay, and the validated pruning.
+    "swat_no_decay": ("SWATRegressor(weight_decay=0)", lambda seed, quick: _swat(seed, quick, weight_decay=0.0)),
+    "swat_unpruned": ("SWATRegressor(hardening='learned')",
+                      lambda seed, quick: _swat(seed, quick, hardening="learned")),
     "ridge": ("RidgeCV()", lambda seed, quick: RidgeCV()),
     "mlp": ("MLPRegressor() (100 neurons, adam)", lambda seed, quick: _mlp(seed, quick)),
     "mlp_lbfgs_7": ("MLPRegressor((7,), solver='lbfgs')",
