@@ -258,6 +258,9 @@ def blocking(task):  # a fit that would take an hour; pickled by value into the 
     time.sleep(3600)
 
 runner._run_task = blocking
+# What is recorded is test_cli_run_records_command_versions_and_hardware's business; recording it
+# imports transformers (the autoencoder's digest), seconds before the workers can start.
+cli.record_run = lambda output_dir, command: None
 cli.main(["--experiments", "exp1", "--functions", "1", "2", "--methods", "swat", "--depths", "1", "--quick",
           "--device", "cpu", "--n-jobs", "2", "--backend", "loky", "--quiet", "--output-dir", sys.argv[2]])
 """
