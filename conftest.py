@@ -1,5 +1,7 @@
 """Settings for the whole test run, doctests in sk_swat/ included."""
 
+import gc
+
 import pytest
 import torch
 
@@ -12,3 +14,11 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def pytest_collection_finish(session):
+    # What is imported and collected by now (torch, transformers, scikit-learn: half a million
+    # objects) lives to the end of the run: keep it out of the garbage collector's full passes,
+    # which otherwise walk all of it each time (a quarter of a second here, and pytest alone makes
+    # five at the end of the run to look for unraisable exceptions).
+    gc.freeze()
