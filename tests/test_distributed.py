@@ -1,6 +1,7 @@
 """Pretraining under torchrun: two CPU processes (gloo) keep identical weights."""
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -55,21 +56,61 @@ SCRIPT = textwrap.dedent(
 )
 
 
+class _Torchrun:
+    """The script under ``torchrun --nproc_per_node 2`` (two fresh interpreters), running in the background."""
+
+    def __init__(self, directory):
+        script = directory / "run_pretrain.py"
+        script.write_text(SCRIPT)
+        self.out_dir, self.weights_dir = directory / "out", directory / "weights"
+        self.weights_dir.mkdir()
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
+        env.update(OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+               str(script), str(self.out_dir), str(self.weights_dir)]
+        self.log = open(directory / "torchrun.log", "w+")
+        # A session of its own: stop() ends the launcher and both workers.
+        self.process = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+
+    def stop(self):
+        """End whatever of the run is left; return its output."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        self.log.seek(0)
+        output = self.log.read()
+        self.log.close()
+        return output
+
+
+_EARLY = {}
+
+
+def start_children(tmp_path_factory, items):
+    """conftest.py calls this before the first test: torchrun starts while the tests before this one run."""
+    _EARLY["torchrun"] = _Torchrun(tmp_path_factory.mktemp("torchrun"))
+
+
+def stop_children():
+    if "torchrun" in _EARLY:
+        _EARLY.pop("torchrun").stop()
+
+
 @pytest.mark.slow  # two torchrun processes import torch and transformers
 def test_pretrain_under_torchrun_keeps_ranks_in_sync(tmp_path):
-    script = tmp_path / "run_pretrain.py"
-    script.write_text(SCRIPT)
-    out_dir, weights_dir = tmp_path / "out", tmp_path / "weights"
-    weights_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
-    env.update(OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           str(script), str(out_dir), str(weights_dir)]
+    run = _EARLY.pop("torchrun", None) or _Torchrun(tmp_path)
     try:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
-    except subprocess.TimeoutExpired as exc:  # pragma: no cover - only on a hang
-        pytest.fail(f"torchrun did not finish in 180 s:\n{exc.stdout}\n{exc.stderr}")
-    assert proc.returncode == 0, f"torchrun failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}"
+        returncode = run.process.wait(timeout=180)
+    except subprocess.TimeoutExpired:  # pragma: no cover - only on a hang
+        returncode = None
+    output = run.stop()
+    assert returncode is not None, f"torchrun did not finish in 180 s:\n{output[-10000:]}"
+    assert returncode == 0, f"torchrun failed:\n{output[-10000:]}"
+    out_dir, weights_dir = run.out_dir, run.weights_dir
 
     ranks = [torch.load(weights_dir / f"rank{r}.pt", weights_only=True) for r in (0, 1)]
     initial = [torch.load(weights_dir / f"initial{r}.pt", weights_only=True) for r in (0, 1)]

@@ -13,7 +13,9 @@ makes, the way huggingface.co does:
 
 huggingface_hub reads ``HF_ENDPOINT``, ``HF_HOME`` and ``HF_HUB_OFFLINE`` when it is imported, so Hub loads
 run in child Python processes started with those variables set (``HubClient``: this file run as a script),
-one online and one offline, each kept for the whole module. Nothing of huggingface_hub is patched.
+one online and one offline, each kept for the whole module. Nothing of huggingface_hub is patched. The
+FakeHub and the two clients start before the first test of the run (``start_children``, called by the
+root conftest.py), so that the clients' imports overlap the tests that run before these.
 """
 
 import contextlib
@@ -308,14 +310,42 @@ def model_files(tmp_path_factory):
     return out
 
 
+def _start_clients(server, hf_home):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_") and k != "TRANSFORMERS_OFFLINE"}
+    # The children import the sk_swat under test, wherever PYTHONPATH or an editable install would point.
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(sk_swat.__file__).parents[1]), env.get("PYTHONPATH", "")])
+    env.update(HF_ENDPOINT=server.url, HF_HOME=str(hf_home), HF_HUB_DISABLE_PROGRESS_BARS="1", OMP_NUM_THREADS="1")
+    # Both start now, so that their (slow) imports overlap.
+    return {"online": HubClient(env), "offline": HubClient({**env, "HF_HUB_OFFLINE": "1"})}
+
+
+#: The FakeHub, HF_HOME and the clients, when start_children started them.
+_EARLY = {}
+
+
+def start_children(tmp_path_factory, items):
+    """conftest.py calls this before the first test: the clients' imports (seconds) overlap the tests before these."""
+    if any("_clients" in item.fixturenames for item in items):
+        server, hf_home = FakeHub(), tmp_path_factory.mktemp("hf_home")
+        _EARLY.update(server=server, hf_home=hf_home, clients=_start_clients(server, hf_home))
+
+
+def stop_children():
+    for client in _EARLY.pop("clients", {}).values():
+        client.close()
+    if "server" in _EARLY:
+        _EARLY.pop("server").close()
+    _EARLY.clear()
+
+
 @pytest.fixture(scope="module")
 def hf_home(tmp_path_factory):
-    return tmp_path_factory.mktemp("hf_home")
+    return _EARLY.pop("hf_home", None) or tmp_path_factory.mktemp("hf_home")
 
 
 @pytest.fixture(scope="module")
 def _server(model_files):
-    server = FakeHub()
+    server = _EARLY.pop("server", None) or FakeHub()
     server.add_commit(REPO, COMMIT_MAIN, model_files["main"][1], refs=["main"])
     server.add_commit(REPO, COMMIT_V1, model_files["v1"][1], refs=["v1"])
     yield server
@@ -332,12 +362,7 @@ def hub(_server):
 
 @pytest.fixture(scope="module")
 def _clients(_server, hf_home):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_") and k != "TRANSFORMERS_OFFLINE"}
-    # The children import the sk_swat under test, wherever PYTHONPATH or an editable install would point.
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(sk_swat.__file__).parents[1]), env.get("PYTHONPATH", "")])
-    env.update(HF_ENDPOINT=_server.url, HF_HOME=str(hf_home), HF_HUB_DISABLE_PROGRESS_BARS="1", OMP_NUM_THREADS="1")
-    # Both start now, so that their (slow) imports overlap.
-    clients = {"online": HubClient(env), "offline": HubClient({**env, "HF_HUB_OFFLINE": "1"})}
+    clients = _EARLY.pop("clients", None) or _start_clients(_server, hf_home)
     yield clients
     for client in clients.values():
         client.close()

@@ -255,9 +255,15 @@ from benchmarks.cornn import cli, runner
 
 def blocking(task):  # a fit that would take an hour; pickled by value into the loky workers
     open(os.path.join(sys.argv[1], str(os.getpid())), "w").close()
-    time.sleep(3600)
+    for _ in range(36000):  # or until the tests are gone: they start this run before their first test
+        if not os.path.exists(f"/proc/{sys.argv[3]}"):
+            break
+        time.sleep(0.1)
 
 runner._run_task = blocking
+# What is recorded is test_cli_run_records_command_versions_and_hardware's business; recording it
+# imports transformers (the autoencoder's digest), seconds before the workers can start.
+cli.record_run = lambda output_dir, command: None
 cli.main(["--experiments", "exp1", "--functions", "1", "2", "--methods", "swat", "--depths", "1", "--quick",
           "--device", "cpu", "--n-jobs", "2", "--backend", "loky", "--quiet", "--output-dir", sys.argv[2]])
 """
@@ -271,14 +277,45 @@ def _running(pid):
         return False
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+class _KilledRun:
+    """KILLED_RUN in the background: two loky workers that write their pids to ``pids`` and block."""
+
+    def __init__(self, directory):
+        script, self.pids, out = directory / "run.py", directory / "pids", directory / "out"
+        script.write_text(KILLED_RUN)
+        self.pids.mkdir()
+        repo = Path(__file__).resolve().parents[3]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])}
+        argv = [sys.executable, str(script), str(self.pids), str(out), str(os.getpid())]
+        self.process = subprocess.Popen(argv, cwd=repo, env=env)
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+        for p in self.pids.iterdir():
+            if _running(int(p.name)):
+                os.kill(int(p.name), signal.SIGKILL)
+
+
+_PROC_STATES = Path("/proc/self/stat").exists()
+_EARLY = {}
+
+
+def start_children(tmp_path_factory, items):
+    """conftest.py calls this before the first test: the run's imports (seconds) overlap the tests before it."""
+    if _PROC_STATES and any(item.name == "test_terminated_run_takes_its_workers_with_it" for item in items):
+        _EARLY["killed_run"] = _KilledRun(tmp_path_factory.mktemp("killed_run"))
+
+
+def stop_children():
+    if "killed_run" in _EARLY:
+        _EARLY.pop("killed_run").stop()
+
+
+@pytest.mark.skipif(not _PROC_STATES, reason="reads process states from /proc")
 def test_terminated_run_takes_its_workers_with_it(tmp_path):
-    script, pids, out = tmp_path / "run.py", tmp_path / "pids", tmp_path / "out"
-    script.write_text(KILLED_RUN)
-    pids.mkdir()
-    repo = Path(__file__).resolve().parents[3]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, str(script), str(pids), str(out)], cwd=repo, env=env)
+    run = _EARLY.pop("killed_run", None) or _KilledRun(tmp_path)
+    proc, pids = run.process, run.pids
     try:
         while len(list(pids.iterdir())) < 2 and proc.poll() is None:  # both workers inside a fit
             time.sleep(0.1)
@@ -288,10 +325,7 @@ def test_terminated_run_takes_its_workers_with_it(tmp_path):
         proc.wait(timeout=120)
         assert [pid for pid in workers if _running(pid)] == [], "workers outlived the terminated run"
     finally:
-        proc.kill()
-        for p in pids.iterdir():
-            if _running(int(p.name)):
-                os.kill(int(p.name), signal.SIGKILL)
+        run.stop()
 
 
 def test_two_fresh_runs_are_identical(quick_dir, tmp_path):
