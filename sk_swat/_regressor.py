@@ -377,7 +377,7 @@ class SWATRegressor(ScaledMLPRegressor):
         search_tol=_SEARCH.search_tol,
         activation=_SEARCH.activation,
         prune_neurons=_SEARCH.prune_neurons,
-        tol=0.05,
+        tol=_PAPER_TOLERANCE,
         validation_fraction=0.1,
         refine_iter=100,
         refine_restarts=2,
