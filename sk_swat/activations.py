@@ -18,6 +18,7 @@ __all__ = [
     "NUMPY_ACTIVATIONS",
     "NeuronwiseActivation",
     "candidate_activations",
+    "mixed_activation",
     "neuronwise_activation_and_derivative",
     "NeuronwiseNumpyActivation",
     "leaky_relu",
@@ -102,6 +103,38 @@ def candidate_activations(z):
     return torch.stack(
         (torch.sigmoid(z), torch.tanh(z), F.leaky_relu(z, LEAKY_RELU_SLOPE)), dim=-1
     )
+
+
+def mixed_activation(z, weights):
+    """Weighted sum of the candidate activations of a tensor.
+
+    The same as ``(candidate_activations(z) * weights).sum(-1)``, without the
+    stacked tensor of all three: the search evaluates this for every neuron,
+    row and candidate at every step.
+
+    Parameters
+    ----------
+    z : Tensor of shape (...)
+        Pre-activations.
+    weights : Tensor of shape (..., 3)
+        Weight of each candidate activation, in :data:`ACTIVATIONS` order,
+        broadcastable against ``z``.
+
+    Returns
+    -------
+    Tensor of shape (...)
+        ``sum_k weights[..., k] * activation_k(z)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_swat.activations import mixed_activation
+    >>> mixed_activation(torch.tensor([0.0, -1.0]), torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]))
+    tensor([ 0.5000, -0.3858])
+    """
+    out = weights[..., 0] * torch.sigmoid(z)
+    out = torch.addcmul(out, weights[..., 1], torch.tanh(z))
+    return torch.addcmul(out, weights[..., 2], F.leaky_relu(z, LEAKY_RELU_SLOPE))
 
 
 def torch_activation_module(name):

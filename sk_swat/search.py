@@ -23,7 +23,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .activations import ACTIVATIONS, N_ACTIVATIONS
-from .encoding import layout, split_tokens, tokens_to_mlp
+from .encoding import TOKEN_WIDTH, layout, split_tokens, tokens_to_mlp
 from .mlp import SparseMLP
 from .torch_mlp import real_entries_tensor, token_mlp_forward
 
@@ -213,6 +213,14 @@ class _Relaxation:
 
     def __init__(self, depth, n_inputs, settings, device):
         self.depth, self.n_inputs, self.settings = depth, n_inputs, settings
+        # The token entries that hold weights (not biases, activations or masks): gated and penalised at once.
+        lay = layout(depth)
+        weight_entries = torch.zeros(TOKEN_WIDTH, dtype=torch.bool, device=device)
+        weight_entries[lay.weights[0].start : lay.weights[0].start + n_inputs] = True
+        for columns in lay.weights[1:]:
+            weight_entries[columns] = True
+        weight_entries[lay.output_weights] = True
+        self.weight_entries = weight_entries
         if settings.activation != "search":
             code = ACTIVATIONS.index(settings.activation)
             self.fixed_activation = torch.nn.functional.one_hot(
@@ -251,22 +259,19 @@ class _Relaxation:
             gates = torch.ones_like(gates)
         straight = s.mask_relaxation == "straight_through"
 
-        def gated_weights(w):
-            return w * _gate(w.abs() - _per_candidate(threshold, w), weight_k, straight)
-
+        magnitude = raw.abs()
+        excess = magnitude - threshold.view(-1, 1, 1)
+        gated = raw * torch.where(self.weight_entries, _gate(excess, weight_k, straight), 1.0)
         out = token_mlp_forward(
-            x, raw, self.depth, self.n_inputs,
+            x, gated, self.depth, self.n_inputs,
             activation_probs=self.activation_probs(parts, temperature),
             mask_probs=gates,
-            weight_fn=gated_weights,
         )
         penalty = torch.zeros(raw.shape[0], device=raw.device)
         if s.lambda_s:
-            for w in parts["weights"] + [parts["output_weights"]]:
-                dims = tuple(range(1, w.dim()))
-                l1 = w.abs().sum(dims)
-                count = torch.sigmoid(_COUNT_SHARPNESS * (w.abs() - _per_candidate(threshold, w))).sum(dims)
-                penalty = penalty + s.lambda_s * (s.l1_weight * l1 + s.softcount_weight * count)
+            l1 = torch.where(self.weight_entries, magnitude, 0.0).sum((1, 2))
+            count = torch.where(self.weight_entries, torch.sigmoid(_COUNT_SHARPNESS * excess), 0.0).sum((1, 2))
+            penalty = s.lambda_s * (s.l1_weight * l1 + s.softcount_weight * count)
         if s.prune_neurons and (s.alpha or s.beta):
             penalty = penalty - s.alpha * soft.std(dim=1).mean(-1) + s.beta * soft.mean(dim=1).mean(-1)
         return out, penalty

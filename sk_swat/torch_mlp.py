@@ -9,7 +9,7 @@ import torch
 
 # NeuronwiseActivation is imported under its old path too: modules that SparseMLP.to_torch
 # exported before it moved to sk_swat.activations were pickled with this one.
-from .activations import NeuronwiseActivation, candidate_activations  # noqa: F401
+from .activations import NeuronwiseActivation, candidate_activations, mixed_activation  # noqa: F401
 from .encoding import real_entries, split_tokens
 
 __all__ = ["real_entries_tensor", "token_mlp_forward"]
@@ -92,14 +92,14 @@ def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_prob
     weights = parts["weights"] + [parts["output_weights"]]
     if weight_fn is not None:
         weights = [weight_fn(w) for w in weights]
-    if x.dim() == 2:
-        h = torch.einsum("pi,bhi->bph", x, weights[0])
-    else:
-        h = torch.einsum("bpi,bhi->bph", x, weights[0])
+    # A neuron's mask scales its activation weights, a (batch, neurons, 3) tensor, rather than its
+    # outputs at every point; biases are added by the batched matrix product itself.
+    mixing = activation_probs * mask_probs.unsqueeze(-1)
+    first = weights[0].transpose(1, 2)
+    x = x.expand(tokens.shape[0], *x.shape) if x.dim() == 2 else x
+    h = None
     for j in range(depth):
-        if j:
-            h = torch.einsum("bpg,bgh->bph", h, weights[j])
-        z = h + parts["biases"][j].unsqueeze(1)
-        mixed = (candidate_activations(z) * activation_probs[:, None, :, j, :]).sum(-1)
-        h = mixed * mask_probs[:, None, :, j]
+        bias = parts["biases"][j].unsqueeze(1)
+        z = torch.baddbmm(bias, x, first) if j == 0 else torch.baddbmm(bias, h, weights[j])
+        h = mixed_activation(z, mixing[:, None, :, j, :])
     return torch.einsum("bph,bh->bp", h, weights[depth]) + parts["output_bias"].unsqueeze(1)
