@@ -90,6 +90,9 @@ METHODS = {
     "swat_no_decay": ("SWATRegressor(weight_decay=0)", lambda seed, quick: _swat(seed, quick, weight_decay=0.0)),
     "swat_unpruned": ("SWATRegressor(hardening='learned')",
                       lambda seed, quick: _swat(seed, quick, hardening="learned")),
+    # The selection's tolerance: the paper's 5 % trades accuracy for sparsity; on noisy data a user may not.
+    "swat_tol_0.01": ("SWATRegressor(tol=0.01)", lambda seed, quick: _swat(seed, quick, tol=0.01)),
+    "swat_tol_0": ("SWATRegressor(tol=0)", lambda seed, quick: _swat(seed, quick, tol=0.0)),
     "ridge": ("RidgeCV()", lambda seed, quick: RidgeCV()),
     "mlp": ("MLPRegressor() (100 neurons, adam)", lambda seed, quick: _mlp(seed, quick)),
     "mlp_lbfgs_7": ("MLPRegressor((7,), solver='lbfgs')",
