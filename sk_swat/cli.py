@@ -7,8 +7,14 @@ import sys
 
 _SETTINGS_OPTIONS = ("n_mlps", "batch_size", "learning_rate", "n_points", "loss", "p", "functional_weight",
                      "reconstruction_weight", "seed", "checkpoint_every")
-_CONFIG_OPTIONS = {"hidden_size": "hidden_size", "encoder_layers": "n_encoder_layers",
-                   "decoder_layers": "n_decoder_layers", "heads": "n_head"}
+#: Model-size options of each --architecture: option -> configuration key.
+_CONFIG_OPTIONS = {
+    "gpt": {"hidden_size": "hidden_size", "encoder_layers": "n_encoder_layers",
+            "decoder_layers": "n_decoder_layers", "heads": "n_head", "separate_decoders": "shared_decoder_trunk"},
+    "cnn": {"channels": "channels", "latent_size": "latent_size", "conv_layers": "n_conv_layers",
+            "fc_layers": "n_fc_layers", "fc_size": "fc_size"},
+}
+_MODEL_TYPES = {"gpt": "swat_autoencoder", "cnn": "swat_cnn_autoencoder"}
 
 
 def _pretrain(args):
@@ -21,9 +27,20 @@ def _pretrain(args):
     # Only the options given: the others are the defaults of a new run, or those recorded in the
     # checkpoint of a resumed one.
     settings = {name: getattr(args, name) for name in _SETTINGS_OPTIONS if getattr(args, name) is not None}
-    config = {key: getattr(args, name) for name, key in _CONFIG_OPTIONS.items() if getattr(args, name) is not None}
-    if args.separate_decoders:
+    architecture = args.architecture or "gpt"
+    for other, options in _CONFIG_OPTIONS.items():
+        given = [name for name in options if getattr(args, name) is not None]
+        if other != architecture and given:
+            raise ValueError(
+                f"--{given[0].replace('_', '-')} is an option of --architecture {other}, not of {architecture}."
+                + ("" if args.architecture else f" Pass --architecture {other} for that model.")
+            )
+    config = {key: getattr(args, name) for name, key in _CONFIG_OPTIONS[architecture].items()
+              if getattr(args, name) is not None}
+    if "shared_decoder_trunk" in config:  # given as --separate-decoders
         config["shared_decoder_trunk"] = False
+    if args.architecture:  # left out on --resume: the checkpoint's
+        config["model_type"] = _MODEL_TYPES[args.architecture]
     result = pretrain(
         args.output_dir, settings, config, resume=args.resume, allow_changes=args.allow_change or (),
         device=args.device, verbose=1,
@@ -97,11 +114,19 @@ def build_parser():
     pre.add_argument("--reconstruction-weight", type=float, help="default 1")
     pre.add_argument("--seed", type=int, help="default 0")
     pre.add_argument("--checkpoint-every", type=int, help="default 500")
-    pre.add_argument("--hidden-size", type=int, help="default 128")
-    pre.add_argument("--encoder-layers", type=int, help="default 2")
-    pre.add_argument("--decoder-layers", type=int, help="default 2")
-    pre.add_argument("--heads", type=int, help="default 4")
-    pre.add_argument("--separate-decoders", action="store_true", help="one GPT-2 decoder per depth")
+    pre.add_argument("--architecture", choices=("gpt", "cnn"),
+                     help="gpt: GPT-2 stacks (SWAT-NN, the default); cnn: the CNN of the 2024 paper")
+    pre.add_argument("--hidden-size", type=int, help="gpt: default 128")
+    pre.add_argument("--encoder-layers", type=int, help="gpt: default 2")
+    pre.add_argument("--decoder-layers", type=int, help="gpt: default 2")
+    pre.add_argument("--heads", type=int, help="gpt: default 4")
+    pre.add_argument("--separate-decoders", action="store_const", const=True,
+                     help="gpt: one GPT-2 decoder per depth")
+    pre.add_argument("--channels", type=int, help="cnn: channels of every conv layer (default 8)")
+    pre.add_argument("--latent-size", type=int, help="cnn: default 128")
+    pre.add_argument("--conv-layers", type=int, help="cnn: conv layers per encoder and decoder (default 7)")
+    pre.add_argument("--fc-layers", type=int, help="cnn: FC layers on each side of the latent (default 4)")
+    pre.add_argument("--fc-size", type=int, help="cnn: width of the FC layers (default 128)")
     pre.add_argument(
         "--resume", action="store_true",
         help="continue from OUTPUT_DIR/checkpoint.pt; options left out keep their recorded values, and "

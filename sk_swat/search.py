@@ -359,7 +359,7 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
 
     Parameters
     ----------
-    autoencoder : SWATAutoencoder
+    autoencoder : SWATAutoencoder or SWATCNNAutoencoder
         Frozen autoencoder (its parameters are not changed).
     X : ndarray of shape (n_samples, n_features)
         Inputs, scaled to [-1, 1].

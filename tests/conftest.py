@@ -9,6 +9,18 @@ import torch
 SMALL = {"max_iter": 5, "depths": (1,), "n_restarts": 1, "refine_iter": 5, "random_state": 0}
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module's tests (``pytestmark = pytest.mark.usefixtures("one_torch_thread")``).
+
+    The machine is shared; one thread keeps tiny models fast and deterministic.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def small_params():
     """Keyword arguments of a quick ``SWATRegressor`` (a fresh dict per test)."""

@@ -39,13 +39,7 @@ from sk_swat.mlp import SparseMLP
 from sk_swat.torch_mlp import real_entries_tensor
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # the machine is shared; one thread keeps these small models fast and deterministic
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _gen(seed):

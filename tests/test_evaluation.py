@@ -26,13 +26,7 @@ DECODERS = ["1", "2", "3", "4"]
 DEPTHS = ["1", "2", "3", "4", "all"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # the machine is shared; one thread keeps the tiny model fast and deterministic
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

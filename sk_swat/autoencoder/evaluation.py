@@ -183,7 +183,7 @@ def fidelity(
 
     Parameters
     ----------
-    model : SWATAutoencoder
+    model : SWATAutoencoder or SWATCNNAutoencoder
         The autoencoder (not changed, except that it is moved to ``device``
         when one is given).
     n_mlps : int, default=1000
@@ -310,7 +310,7 @@ def smoothness_map(
 
     Parameters
     ----------
-    model : SWATAutoencoder
+    model : SWATAutoencoder or SWATCNNAutoencoder
         The autoencoder.
     depth : int
         The decoder, 1-4.
@@ -440,16 +440,13 @@ def _table(rows, key, percent=False):
 
 
 def _markdown(rows, *, model, source, command, n_mlps, n_inputs, n_points, seed, seconds, device):
-    c = model.config
     n_params = sum(p.numel() for p in model.parameters())
-    trunk = "one shared decoder trunk" if c.shared_decoder_trunk else "one decoder per depth"
     share = {r["decoder"]: r["share_best"] for r in rows if r["input_depth"] == "all"}
     share = ", ".join(f"D{k} {100 * share[k]:.0f} %" for k in range(1, encoding.MAX_DEPTH + 1))
     return f"""## Autoencoder fidelity
 
-Autoencoder: {source}; hidden_size={c.hidden_size}, n_encoder_layers={c.n_encoder_layers}, \
-n_decoder_layers={c.n_decoder_layers}, n_head={c.n_head}, {trunk}, value_scale={c.value_scale}, \
-{n_params:,} parameters. Held-out random MLPs: n_mlps={n_mlps} per input depth ({4 * n_mlps} in all), \
+Autoencoder: {source}; {model.config.describe()}, {n_params:,} parameters. Held-out random MLPs: \
+n_mlps={n_mlps} per input depth ({4 * n_mlps} in all), \
 n_inputs={n_inputs}, {n_points} input points from U[-1, 1], weight-drop rates {", ".join(map(str, DROP_RATES))}, \
 seed={seed}; hard decoding (masks thresholded at 0.5, arg-max activation). Computed in {seconds:.1f} s on {device}.
 

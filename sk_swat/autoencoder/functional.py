@@ -166,7 +166,7 @@ def per_decoder_errors(x, tokens, depth, n_inputs, decoded):
     decoded : list of Tensor
         Raw decoder outputs (activation and mask columns as logits), entry
         ``k - 1`` from the depth-``k`` decoder, as
-        :meth:`~sk_swat.autoencoder.SWATAutoencoder.decode_all` returns them.
+        :meth:`~sk_swat.autoencoder.base.SWATPreTrainedModel.decode_all` returns them.
 
     Returns
     -------

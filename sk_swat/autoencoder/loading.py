@@ -2,7 +2,7 @@
 
 The libraries do the work: :func:`huggingface_hub.snapshot_download` fetches a Hub repository at one
 commit into the usual cache (``HF_ENDPOINT``, ``HF_HOME``/``HF_HUB_CACHE``, ``HF_HUB_OFFLINE``, revisions,
-retries, partial downloads), and ``SWATAutoencoder.from_pretrained`` reads the directory. What is left here
+retries, partial downloads), and the model class's ``from_pretrained`` reads the directory. What is left here
 is what they do not do: the bundled default, the layout check (an sk-swat ``config.json`` and a
 ``model.safetensors`` that fits it; a pickled checkpoint is refused, never opened), and one
 :class:`AutoencoderLoadError` per failure that says what to do.
@@ -16,10 +16,13 @@ import os
 from pathlib import Path
 
 import torch
+from transformers import PretrainedConfig
 
 from ..utils import resolve_device
-from .configuration import SWATAutoencoderConfig
-from .modeling import CHECKSUM_NAME, WEIGHTS_NAME, SWATAutoencoder, weights_sha256
+from .base import CHECKSUM_NAME, WEIGHTS_NAME, SWATPreTrainedModel, weights_sha256
+from .configuration import CONFIG_CLASSES
+from .modeling import SWATAutoencoder
+from .modeling_cnn import SWATCNNAutoencoder
 
 __all__ = ["load_autoencoder", "cached_autoencoder", "AutoencoderLoadError"]
 
@@ -27,6 +30,8 @@ __all__ = ["load_autoencoder", "cached_autoencoder", "AutoencoderLoadError"]
 BUNDLED_DIR = Path(__file__).parent / "pretrained"
 
 CONFIG_NAME = "config.json"
+#: The model class of each ``model_type`` of ``config.json``.
+MODEL_CLASSES = {cls.config_class.model_type: cls for cls in (SWATAutoencoder, SWATCNNAutoencoder)}
 # Checkpoints in pickle-based formats: named in error messages, never downloaded or opened.
 _PICKLED_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.bin", "model.pt", "model.pth")
 _SAVE_HINT = (
@@ -65,7 +70,11 @@ def load_autoencoder(
     local_files_only=False,
     token=None,
 ):
-    """Load a pretrained :class:`~sk_swat.autoencoder.SWATAutoencoder`, frozen.
+    """Load a pretrained MLP autoencoder, frozen.
+
+    The class is the one of the ``model_type`` in ``config.json``:
+    :class:`~sk_swat.autoencoder.SWATAutoencoder` (GPT-2) or
+    :class:`~sk_swat.autoencoder.SWATCNNAutoencoder` (CNN).
 
     Parameters
     ----------
@@ -103,7 +112,7 @@ def load_autoencoder(
 
     Returns
     -------
-    SWATAutoencoder
+    SWATAutoencoder or SWATCNNAutoencoder
         In float32, in eval mode, with ``requires_grad=False`` on every
         parameter, on ``device``.
 
@@ -127,7 +136,7 @@ def load_autoencoder(
 
     See Also
     --------
-    sk_swat.autoencoder.SWATAutoencoder.save_pretrained : Write a directory this function reads.
+    sk_swat.autoencoder.base.SWATPreTrainedModel.save_pretrained : Write a directory this function reads.
 
     Examples
     --------
@@ -203,7 +212,7 @@ def cached_autoencoder(autoencoder, revision, device):
 
     Parameters
     ----------
-    autoencoder : None, str, path-like or SWATAutoencoder
+    autoencoder : None, str, path-like, SWATAutoencoder or SWATCNNAutoencoder
         The estimator's ``autoencoder`` parameter: what
         :func:`load_autoencoder` takes as ``name_or_path``, or a model, of
         which a frozen copy on ``device`` is returned (the model itself is
@@ -216,7 +225,7 @@ def cached_autoencoder(autoencoder, revision, device):
 
     Returns
     -------
-    SWATAutoencoder
+    SWATAutoencoder or SWATCNNAutoencoder
         In evaluation mode, without gradients; the same object on every call
         with the same arguments while the files are unchanged (the four most
         recent are kept).
@@ -227,7 +236,7 @@ def cached_autoencoder(autoencoder, revision, device):
     >>> cached_autoencoder(None, None, "cpu") is cached_autoencoder(None, None, "cpu")
     True
     """
-    if isinstance(autoencoder, SWATAutoencoder):
+    if isinstance(autoencoder, SWATPreTrainedModel):
         return copy.deepcopy(autoencoder).to(device).eval().requires_grad_(False)
     return _cached_load(autoencoder, revision, device, _file_versions(autoencoder))
 
@@ -390,6 +399,7 @@ def _load_directory(directory, source, device, hub_repo=None):
     from safetensors import SafetensorError
 
     config = _read_config(directory, source)
+    model_class = MODEL_CLASSES[config.model_type]
     if not (directory / WEIGHTS_NAME).is_file():
         pickled = [name for name in _PICKLED_WEIGHTS if (directory / name).exists()]
         note = f" (only the pickled {', '.join(pickled)}, which is refused)" if pickled else ""
@@ -399,7 +409,7 @@ def _load_directory(directory, source, device, hub_repo=None):
         )
     try:
         with no_weight_loading_bar():
-            model, info = SWATAutoencoder.from_pretrained(
+            model, info = model_class.from_pretrained(
                 directory, config=config, local_files_only=True, use_safetensors=True, output_loading_info=True
             )
     except SafetensorError as err:
@@ -417,7 +427,7 @@ def _load_directory(directory, source, device, hub_repo=None):
         ) from err
     except Exception as err:
         raise AutoencoderLoadError(
-            f"Could not load the weights of {source} into a SWATAutoencoder with its config.json "
+            f"Could not load the weights of {source} into a {model_class.__name__} with its config.json "
             f"({type(err).__name__}: {_first_line(err)}). The weight file does not fit the configuration. "
             f"{_SAVE_HINT}"
         ) from err
@@ -464,21 +474,21 @@ def _read_config(directory, source):
             f"name or path and the revision. {_SAVE_HINT}"
         )
     try:
-        raw, _ = SWATAutoencoderConfig.get_config_dict(directory, local_files_only=True)
+        raw, _ = PretrainedConfig.get_config_dict(directory, local_files_only=True)
     except Exception as err:
         raise AutoencoderLoadError(
             f"The {CONFIG_NAME} of {source} ({directory / CONFIG_NAME}) cannot be read as JSON "
             f"({_first_line(err)}). {_SAVE_HINT}"
         ) from err
     model_type = raw.get("model_type") if isinstance(raw, dict) else None
-    if model_type != SWATAutoencoderConfig.model_type:
+    if model_type not in CONFIG_CLASSES:
         raise AutoencoderLoadError(
             f"The {CONFIG_NAME} of {source} declares model_type={model_type!r}, not "
-            f"{SWATAutoencoderConfig.model_type!r}: it is not an sk-swat autoencoder. Pass an autoencoder "
-            "saved by sk-swat (SWATAutoencoder.save_pretrained)."
+            f"{' or '.join(map(repr, CONFIG_CLASSES))}: it is not an sk-swat autoencoder. Pass an autoencoder "
+            "saved by sk-swat (SWATAutoencoder.save_pretrained or SWATCNNAutoencoder.save_pretrained)."
         )
     try:
-        config = SWATAutoencoderConfig.from_dict(raw)
+        config = CONFIG_CLASSES[model_type].from_dict(raw)
         config.check_compatible()
     except Exception as err:
         raise AutoencoderLoadError(f"Cannot use the {CONFIG_NAME} of {source}: {err}") from err

@@ -20,15 +20,15 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm.auto import tqdm
+from transformers import PretrainedConfig
 
 from .. import encoding
 from ..encoding import N_ACTIVATIONS, split_tokens
 from ..torch_mlp import real_entries_tensor
 from ..utils import atomic_path, atomic_write, resolve_device
-from .configuration import SWATAutoencoderConfig
+from .configuration import SWATAutoencoderConfig, config_class
 from .functional import decoded_forward, per_decoder_errors, relative_error, sample_inputs
-from .loading import no_weight_loading_bar
-from .modeling import SWATAutoencoder
+from .loading import MODEL_CLASSES, no_weight_loading_bar
 from .random_mlps import hard_forward, random_mlp_tokens
 
 __all__ = ["PretrainSettings", "pretrain", "functional_loss"]
@@ -44,9 +44,6 @@ LOG_FIELDS = ["step", "mlps_seen", "seconds", "holdout_median_best_relative_erro
 FREE_ON_RESUME = ("n_mlps", "checkpoint_every")
 #: Settings a resumed run may change when asked by name (``allow_changes``).
 CHANGEABLE_ON_RESUME = ("learning_rate",)
-#: The configuration keys that make the model: a resumed run cannot change them.
-ARCHITECTURE = ("hidden_size", "n_encoder_layers", "n_decoder_layers", "n_head", "shared_decoder_trunk",
-                "value_scale")
 
 
 @dataclasses.dataclass
@@ -300,12 +297,20 @@ def _resumed_settings(state, settings, config, allow_changes):
         for name, old in dataclasses.asdict(recorded).items()
         if name not in FREE_ON_RESUME + tuple(allow_changes) and _plain(getattr(settings, name)) != _plain(old)
     }
-    given = config.to_dict() if isinstance(config, SWATAutoencoderConfig) else dict(config or {})
+    given = config.to_dict() if isinstance(config, PretrainedConfig) else dict(config or {})
+    # The configuration keys that make the model: a resumed run cannot change them.
+    architecture = config_class(state["config"].get("model_type")).architecture_names()
     changed.update(
         (name, (state["config"].get(name), given[name]))
-        for name in ARCHITECTURE
+        for name in architecture
         if name in given and given[name] != state["config"].get(name)
     )
+    foreign = sorted(set(given) - set(state["config"]))
+    if foreign and "model_type" not in changed:
+        raise ValueError(
+            f"The checkpoint's model ({state['config'].get('model_type')!r}) has no parameter "
+            f"{', '.join(foreign)}: it belongs to another architecture. Leave it out to resume this run."
+        )
     if changed:
         lr = "learning_rate" in changed
         raise ValueError(
@@ -323,7 +328,10 @@ def _plain(value):
 
 
 def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_changes=(), device=None, verbose=0):
-    """Pretrain a :class:`SWATAutoencoder` on random MLPs.
+    """Pretrain an MLP autoencoder on random MLPs.
+
+    The GPT-2 :class:`~sk_swat.autoencoder.SWATAutoencoder` or the CNN
+    :class:`~sk_swat.autoencoder.SWATCNNAutoencoder`, as ``config`` says.
 
     Writes to ``output_dir``: ``checkpoint.pt`` (model, optimiser, step,
     counters, settings and log, for resuming; torch tensors and plain Python
@@ -342,10 +350,12 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_chang
     settings : PretrainSettings or dict, optional
         Training settings. A dict gives some of them, the others being those
         recorded in the checkpoint when resuming, else the defaults.
-    config : SWATAutoencoderConfig or dict, optional
-        Model configuration of a new run (a dict: some of its parameters).
-        When resuming, the checkpoint's configuration is used; one that
-        differs from it in the model's sizes is refused.
+    config : SWATAutoencoderConfig, SWATCNNAutoencoderConfig or dict, optional
+        Model configuration of a new run (a dict: some of its parameters,
+        with ``"model_type": "swat_cnn_autoencoder"`` for the CNN; the
+        default is the GPT-2 model). When resuming, the checkpoint's
+        configuration is used; one that differs from it in the model's
+        sizes or ``model_type`` is refused.
     resume : bool, default=True
         Continue from ``output_dir/checkpoint.pt`` if it exists. If False and
         a checkpoint exists, raise rather than overwrite it.
@@ -404,15 +414,15 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_chang
             )
         state = _load_checkpoint(checkpoint_path)
         settings = _resumed_settings(state, settings, config, allow_changes)
-        config = SWATAutoencoderConfig(**state["config"])
+        config = state["config"]
     elif isinstance(settings, dict) or settings is None:
         settings = PretrainSettings(**(settings or {}))
     settings.validate()
     if isinstance(config, dict):
-        config = SWATAutoencoderConfig(**config)
+        config = config_class(config.get("model_type"))(**config)
     config = config or SWATAutoencoderConfig()
     torch.manual_seed(settings.seed)
-    model = SWATAutoencoder(config)
+    model = MODEL_CLASSES[config.model_type](config)
     if state is not None:
         model.load_state_dict(state["model"])
     # On the device before the optimiser loads its state, so that Adam's moments follow it there.
