@@ -154,6 +154,14 @@ class SWATRegressor(ScaledMLPRegressor):
     prune_neurons : bool, default=True
         Search the number of neurons per layer. False keeps all 7 neurons of
         every layer (the paper's Exp. 2 and 3).
+    fit_biases : bool, default=True
+        Give the network biases. False ignores the decoded biases: the
+        relaxed network of the search, the hardened network and its
+        refinement all have zero biases (hidden and output), and the
+        starting latents are codes of MLPs without biases. With
+        ``activation="sigmoid"`` and ``prune_neurons=False`` this is the
+        papers' basic setting (all neurons, all sigmoid, no biases), for an
+        autoencoder pretrained on such MLPs.
     tol : float or "auto", default=0.05
         Candidates within ``(1 + tol)`` of the best validation MSE compete on
         sparsity (the paper's 5 % rule). "auto" widens the paper's 0.05 to one
@@ -339,6 +347,7 @@ class SWATRegressor(ScaledMLPRegressor):
         "search_tol": [Interval(Real, 0, None, closed="left")],
         "activation": [StrOptions({"search", *ACTIVATIONS})],
         "prune_neurons": ["boolean"],
+        "fit_biases": ["boolean"],
         "tol": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "refine_iter": [Interval(Integral, 0, None, closed="left")],
@@ -377,6 +386,7 @@ class SWATRegressor(ScaledMLPRegressor):
         search_tol=_SEARCH.search_tol,
         activation=_SEARCH.activation,
         prune_neurons=_SEARCH.prune_neurons,
+        fit_biases=_SEARCH.fit_biases,
         tol=_PAPER_TOLERANCE,
         validation_fraction=0.1,
         refine_iter=100,
@@ -411,6 +421,7 @@ class SWATRegressor(ScaledMLPRegressor):
         self.search_tol = search_tol
         self.activation = activation
         self.prune_neurons = prune_neurons
+        self.fit_biases = fit_biases
         self.tol = tol
         self.validation_fraction = validation_fraction
         self.refine_iter = refine_iter

@@ -6,7 +6,8 @@ import sys
 
 
 _SETTINGS_OPTIONS = ("n_mlps", "batch_size", "learning_rate", "n_points", "loss", "p", "functional_weight",
-                     "reconstruction_weight", "seed", "checkpoint_every")
+                     "reconstruction_weight", "seed", "checkpoint_every", "biases", "activations", "keep_probability",
+                     "n_neurons")
 #: Model-size options of each --architecture: option -> configuration key.
 _CONFIG_OPTIONS = {
     "gpt": {"hidden_size": "hidden_size", "encoder_layers": "n_encoder_layers",
@@ -27,6 +28,8 @@ def _pretrain(args):
     # Only the options given: the others are the defaults of a new run, or those recorded in the
     # checkpoint of a resumed one.
     settings = {name: getattr(args, name) for name in _SETTINGS_OPTIONS if getattr(args, name) is not None}
+    if "activations" in settings:
+        settings["activations"] = tuple(settings["activations"])
     architecture = args.architecture or "gpt"
     for other, options in _CONFIG_OPTIONS.items():
         given = [name for name in options if getattr(args, name) is not None]
@@ -114,6 +117,13 @@ def build_parser():
     pre.add_argument("--reconstruction-weight", type=float, help="default 1")
     pre.add_argument("--seed", type=int, help="default 0")
     pre.add_argument("--checkpoint-every", type=int, help="default 500")
+    pre.add_argument("--no-biases", dest="biases", action="store_const", const=False,
+                     help="random MLPs without bias terms (the papers' basic setting)")
+    pre.add_argument("--activations", nargs="+", choices=("sigmoid", "tanh", "leaky_relu"),
+                     help="activations of the random MLPs (default all three)")
+    pre.add_argument("--keep-probability", type=float,
+                     help="probability that a hidden neuron of a random MLP is kept (default 0.5)")
+    pre.add_argument("--n-neurons", type=int, help="keep exactly this many neurons per hidden layer (1-7)")
     pre.add_argument("--architecture", choices=("gpt", "cnn"),
                      help="gpt: GPT-2 stacks (SWAT-NN, the default); cnn: the CNN of the 2024 paper")
     pre.add_argument("--hidden-size", type=int, help="gpt: default 128")

@@ -95,6 +95,8 @@ class SearchSettings:
         "search" or the name of the one activation of every neuron.
     prune_neurons : bool, default=True
         Search the number of neurons per layer.
+    fit_biases : bool, default=True
+        Use the decoded biases; False gives every network zero biases.
     batch_size : int, default=1024
         Rows per step.
     init : {"smooth", "encode", "normal"}, default="smooth"
@@ -127,6 +129,7 @@ class SearchSettings:
     search_tol: float = 1e-4
     activation: str = "search"
     prune_neurons: bool = True
+    fit_biases: bool = True
     batch_size: int = 1024
     init: str = "smooth"
     mask_relaxation: str = "straight_through"
@@ -221,6 +224,11 @@ class _Relaxation:
             weight_entries[columns] = True
         weight_entries[lay.output_weights] = True
         self.weight_entries = weight_entries
+        # Without biases, the bias entries (hidden and output) are read as zeros.
+        self.bias_entries = None
+        if not settings.fit_biases:
+            self.bias_entries = torch.zeros(TOKEN_WIDTH, dtype=torch.bool, device=device)
+            self.bias_entries[[*lay.biases, lay.output_bias]] = True
         if settings.activation != "search":
             code = ACTIVATIONS.index(settings.activation)
             self.fixed_activation = torch.nn.functional.one_hot(
@@ -262,6 +270,8 @@ class _Relaxation:
         magnitude = raw.abs()
         excess = magnitude - threshold.view(-1, 1, 1)
         gated = raw * torch.where(self.weight_entries, _gate(excess, weight_k, straight), 1.0)
+        if self.bias_entries is not None:
+            gated = gated.masked_fill(self.bias_entries, 0.0)
         out = token_mlp_forward(
             x, gated, self.depth, self.n_inputs,
             activation_probs=self.activation_probs(parts, temperature),
@@ -284,6 +294,8 @@ class _Relaxation:
             values[:, lay.masks] = 1.0 / (1.0 + np.exp(-values[:, lay.masks]))
         else:
             values[:, lay.masks] = 1.0
+        if not self.settings.fit_biases:
+            values[:, [*lay.biases, lay.output_bias]] = 0.0
         if self.fixed_activation is not None:
             for sl in lay.activations:
                 values[:, sl] = self.fixed_activation.cpu().numpy()
@@ -334,7 +346,8 @@ def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device)
     "smooth": codes of random MLPs whose neurons are sigmoid or tanh, with the
     share of kept neurons going from all (first restart) to half (last) over the
     restarts of a depth; "encode": codes of random MLPs drawn as in pretraining;
-    "normal": draws from N(0, I).
+    "normal": draws from N(0, I). Without ``fit_biases``, the random MLPs have
+    no biases either.
     """
     if settings.init == "normal":
         shape = (settings.n_restarts * len(depths), *autoencoder.config.latent_shape)
@@ -344,6 +357,8 @@ def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device)
     draw = {}
     if settings.init == "smooth":
         draw = {"keep_probability": torch.linspace(1.0, 0.5, settings.n_restarts), "activations": ("sigmoid", "tanh")}
+    if not settings.fit_biases:
+        draw["biases"] = False
     latents = []
     with torch.no_grad():
         for depth in depths:

@@ -148,6 +148,50 @@ def test_random_tokens_same_seed_same_tokens():
     assert not torch.equal(a, c)
 
 
+def test_random_tokens_without_biases_are_the_same_draw_with_zero_biases():
+    with_biases = random_mlp_tokens(50, 3, 2, drop_rate=0.2, generator=_gen(21))
+    without = random_mlp_tokens(50, 3, 2, drop_rate=0.2, biases=False, generator=_gen(21))
+    parts, ref = split_tokens(without, 3, 2), split_tokens(with_biases, 3, 2)
+    assert not any(b.any() for b in parts["biases"]) and not parts["output_bias"].any()
+    assert with_biases[..., layout(3).biases[0]].any(), "the default draw has biases"
+    for key in ("weights", "activations"):
+        assert all(torch.equal(a, b) for a, b in zip(parts[key], ref[key])), key
+    assert torch.equal(parts["masks"], ref["masks"]) and torch.equal(parts["output_weights"], ref["output_weights"])
+
+
+@pytest.mark.parametrize("n_neurons", [1, 5, 7])
+def test_random_tokens_with_a_fixed_number_of_neurons(n_neurons):
+    depth, n_inputs = 4, 2
+    tokens = random_mlp_tokens(300, depth, n_inputs, n_neurons=n_neurons, activations=("sigmoid",),
+                               biases=False, generator=_gen(n_neurons))
+    parts = split_tokens(tokens, depth, n_inputs)
+    masks = parts["masks"]
+    assert (masks.sum(1) == n_neurons).all(), "exactly n_neurons kept in every layer"
+    if n_neurons < 7:  # a random subset: every neuron is kept in some MLPs and dropped in others
+        share = masks.mean(0)
+        assert ((share > 0) & (share < 1)).all()
+    codes = torch.stack(parts["activations"], dim=-2).argmax(-1)
+    assert (codes == 0).all(), "all sigmoid"
+    for j in range(depth):
+        pruned = masks[..., j] == 0
+        assert not parts["weights"][j][pruned].any() if j == 0 else not parts["weights"][j].transpose(1, 2)[
+            pruned].any()
+    # the tokens are MLPs of that structure: decoding them gives n_neurons neurons per layer
+    mlp = tokens_to_mlp(tokens[0].numpy(), depth, n_inputs)
+    assert mlp.architecture["hidden_layer_sizes"] == [n_neurons] * depth
+    with pytest.raises(ValueError, match="n_neurons"):
+        random_mlp_tokens(2, 1, 2, n_neurons=8)
+
+
+def test_settings_mlp_family_defaults_are_todays_draw():
+    """The new family settings default to the draw every earlier run was trained on."""
+    options = PretrainSettings().mlp_options()
+    assert options == {"biases": True, "activations": ("sigmoid", "tanh", "leaky_relu"),
+                       "keep_probability": 0.5, "n_neurons": None}
+    assert torch.equal(random_mlp_tokens(16, 2, 2, drop_rate=0.2, generator=_gen(1), **options),
+                       random_mlp_tokens(16, 2, 2, drop_rate=0.2, generator=_gen(1)))
+
+
 # --------------------------------------------------------------------------- model
 
 
@@ -319,6 +363,10 @@ def test_settings_validation():
         (dict(batch_size=0), "batch_size"),
         (dict(max_inputs=17), "max_inputs"),
         (dict(drop_rates=(0.0, 1.0)), "drop rates"),
+        (dict(activations=("relu",)), "activations"),
+        (dict(activations=()), "activations"),
+        (dict(keep_probability=0.0), "keep_probability"),
+        (dict(n_neurons=0), "n_neurons"),
     ]:
         with pytest.raises(ValueError, match=match):
             PretrainSettings(**bad).validate()
@@ -455,6 +503,78 @@ def test_pretrain_resume_refuses_another_model_size(pretrain_runs):
         pretrain(out, _settings(128), {"hidden_size": 32})
     with pytest.raises(ValueError, match="allow_changes may name only learning_rate"):
         pretrain(out, dict(seed=1), allow_changes=("seed",))
+
+
+def _without_family_settings(out):
+    """Make the run in ``out`` look like one recorded before the MLP family settings existed."""
+    state = torch.load(out / "checkpoint.pt", weights_only=True)
+    for name in ("biases", "activations", "keep_probability", "n_neurons"):
+        del state["settings"][name]
+    torch.save(state, out / "checkpoint.pt")
+    settings = json.loads((out / "settings.json").read_text())
+    (out / "settings.json").write_text(json.dumps({k: settings[k] for k in state["settings"]}, indent=2))
+
+
+def test_pretrain_resumes_a_run_recorded_without_the_family_settings(pretrain_runs, tmp_path):
+    out = tmp_path / "old"
+    shutil.copytree(pretrain_runs["resumed"], out)
+    _without_family_settings(out)
+    with pytest.raises(ValueError, match="biases True -> False"):
+        pretrain(out, dict(n_mlps=128, biases=False))
+    result = pretrain(out, dict(n_mlps=128))
+    assert (result["step"], result["mlps_seen"]) == (8, 128)
+    recorded = json.loads((out / "settings.json").read_text())
+    assert recorded["biases"] is True and recorded["n_neurons"] is None
+    assert recorded["activations"] == ["sigmoid", "tanh", "leaky_relu"] and recorded["keep_probability"] == 0.5
+    # the same as resuming the run as it was recorded, with the family settings
+    reference = tmp_path / "new"
+    shutil.copytree(pretrain_runs["resumed"], reference)
+    pretrain(reference, dict(n_mlps=128))
+    a = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
+    b = torch.load(reference / "checkpoint.pt", weights_only=True)["model"]
+    assert all(torch.equal(a[k], b[k]) for k in b)
+
+
+def test_pretrain_on_the_basic_setting_draws_from_that_family(tmp_path, monkeypatch):
+    import sk_swat.autoencoder.pretraining as pretraining
+
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return random_mlp_tokens(*args, **kwargs)
+
+    monkeypatch.setattr(pretraining, "random_mlp_tokens", spy)
+    settings = dataclasses.replace(_settings(32), biases=False, activations=("sigmoid",), n_neurons=5)
+    pretrain(tmp_path, settings, _tiny_config())
+    assert len(calls) == MAX_DEPTH + 2, "the held-out set (one call per depth) and two training steps"
+    for kwargs in calls:
+        assert (kwargs["biases"], tuple(kwargs["activations"]), kwargs["n_neurons"]) == (False, ("sigmoid",), 5)
+    recorded = json.loads((tmp_path / "settings.json").read_text())
+    assert (recorded["biases"], recorded["activations"], recorded["n_neurons"]) == (False, ["sigmoid"], 5)
+    # resumed with the recorded family, refused with another one
+    assert pretrain(tmp_path, dict(n_mlps=48))["mlps_seen"] == 48
+    with pytest.raises(ValueError, match="n_neurons 5 -> None"):
+        pretrain(tmp_path, dict(n_mlps=64, n_neurons=None))
+
+
+def test_pretrain_command_family_options(tmp_path, monkeypatch):
+    import sk_swat.autoencoder.pretraining as pretraining
+    from sk_swat.cli import main
+
+    seen = {}
+
+    def fake_pretrain(output_dir, settings, config, **kwargs):
+        seen.update(settings)
+        return {}
+
+    monkeypatch.setattr(pretraining, "pretrain", fake_pretrain)
+    main(["pretrain", str(tmp_path), "--no-biases", "--activations", "sigmoid", "--n-neurons", "5",
+          "--keep-probability", "1"])
+    assert seen == {"biases": False, "activations": ("sigmoid",), "n_neurons": 5, "keep_probability": 1.0}
+    seen.clear()
+    main(["pretrain", str(tmp_path)])
+    assert seen == {}, "left out, they keep the defaults (or the recorded values on --resume)"
 
 
 def test_pretrain_resume_with_a_lower_learning_rate_allowed_by_name_is_logged(pretrain_runs, tmp_path):

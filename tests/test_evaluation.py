@@ -229,3 +229,26 @@ def test_report_needs_matplotlib_and_says_so(monkeypatch, tmp_path):
     with pytest.raises(ImportError, match=r'pip install "sk-swat\[plot\]"'):
         write_fidelity_report(tmp_path, autoencoder=tmp_path / "no-such-model")
     assert not any(tmp_path.iterdir())
+
+
+def test_fidelity_draws_held_out_mlps_of_the_given_family(model, monkeypatch):
+    import sk_swat.autoencoder.evaluation as evaluation
+    from sk_swat.encoding import split_tokens
+
+    drawn = []
+
+    def spy(batch_size, depth, n_inputs, **kwargs):
+        tokens = random_mlp_tokens(batch_size, depth, n_inputs, **kwargs)
+        drawn.append((depth, n_inputs, tokens))
+        return tokens
+
+    monkeypatch.setattr(evaluation, "random_mlp_tokens", spy)
+    family = {"biases": False, "activations": ("sigmoid",), "n_neurons": 5}
+    rows = fidelity(model, n_mlps=6, n_points=40, mlp_options=family)
+    assert rows[-1]["n_mlps"] == 24 and len(drawn) == 4 * 3  # 4 depths x 3 drop rates
+    for depth, n_inputs, tokens in drawn:
+        parts = split_tokens(tokens, depth, n_inputs)
+        assert not any(b.any() for b in parts["biases"]) and not parts["output_bias"].any()
+        assert (parts["masks"].sum(1) == 5).all()
+        assert (torch.stack(parts["activations"], dim=-2).argmax(-1) == 0).all()
+    assert fidelity(model, n_mlps=6, n_points=40) != rows  # the default family is another one

@@ -413,6 +413,7 @@ def test_depths_out_of_range(regression_data, small_params, depths, match):
         ("activation", "relu"),
         ("init", "zeros"),
         ("prune_neurons", "yes"),
+        ("fit_biases", "no"),
         ("depths", 3),
         ("device", 0),
         ("autoencoder", 3),
@@ -540,6 +541,19 @@ def test_fixed_activation_and_no_pruning_through_the_estimator(regression_data, 
     reg = SWATRegressor(activation="tanh", prune_neurons=False, **small_params).fit(X, y)
     assert reg.architecture_["hidden_layer_sizes"] == [7] * reg.architecture_["n_layers"]
     assert {a for layer in reg.architecture_["activations"] for a in layer} == {"tanh"}
+
+
+def test_basic_setting_without_biases_gives_networks_without_biases(regression_data, small_params):
+    X, y = regression_data
+    assert SWATRegressor().fit_biases is True
+    default = SWATRegressor(activation="sigmoid", prune_neurons=False, **small_params).fit(X, y)
+    assert any(b.any() for mlp in default.candidates_["hardened_mlp"] for b in mlp.biases), "the default has biases"
+    reg = SWATRegressor(activation="sigmoid", prune_neurons=False, fit_biases=False, **small_params).fit(X, y)
+    for key in ("mlp", "hardened_mlp", "start_mlp"):
+        for mlp in reg.candidates_[key]:
+            assert not any(b.any() for b in mlp.biases), key
+    assert reg.architecture_["hidden_layer_sizes"] == [7] * reg.architecture_["n_layers"]
+    assert np.isfinite(reg.predict(X)).all()
 
 
 def test_validation_fraction_zero_and_small_batches(regression_data, small_params):

@@ -13,7 +13,7 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sk_swat import search
-from sk_swat.encoding import ACTIVATIONS, MAX_NEURONS, mlp_to_tokens, split_tokens
+from sk_swat.encoding import ACTIVATIONS, MAX_NEURONS, N_TOKENS, TOKEN_WIDTH, mlp_to_tokens, split_tokens
 from sk_swat.mlp import SparseMLP
 from sk_swat.search import Candidate, SearchSettings, latent_search, select_candidate
 
@@ -153,6 +153,29 @@ def test_no_neuron_pruning_keeps_seven_neurons_per_layer(data, tiny_autoencoder)
     for c in candidates:
         assert c.mlp.architecture["hidden_layer_sizes"] == [MAX_NEURONS] * c.depth
         assert all(m.all() for m in c.mlp.masks)
+
+
+def test_without_biases_the_search_ignores_decoded_biases(data, tiny_autoencoder):
+    X, y = data
+    settings = _settings(fit_biases=False, activation="sigmoid", prune_neurons=False)
+    candidates, _ = latent_search(tiny_autoencoder, X, y, settings, seed=2)
+    for c in candidates:
+        assert not any(b.any() for b in c.mlp.biases) and not any(b.any() for b in c.start_mlp.biases)
+    # the relaxed forward reads the bias entries as zeros, whatever the decoder wrote there
+    relax = search._Relaxation(2, X.shape[1], settings, "cpu")
+    raw = torch.randn(3, N_TOKENS, TOKEN_WIDTH, generator=torch.Generator().manual_seed(0))
+    parts = split_tokens(raw.clone(), 2, X.shape[1])
+    shifted = raw.clone()
+    lay = search.layout(2)
+    shifted[..., list(lay.biases)] += 3.0
+    shifted[:, 0, lay.output_bias] += 3.0
+    x = torch.as_tensor(X[:20], dtype=torch.float32)
+    out, _ = relax.forward(x, raw, torch.zeros(3), 1.0, 0.0)
+    out_shifted, _ = relax.forward(x, shifted, torch.zeros(3), 1.0, 0.0)
+    assert torch.equal(out, out_shifted) and parts["biases"][0].any()
+    with_biases = search._Relaxation(2, X.shape[1], _settings(activation="sigmoid", prune_neurons=False), "cpu")
+    assert not torch.equal(with_biases.forward(x, raw, torch.zeros(3), 1.0, 0.0)[0],
+                           with_biases.forward(x, shifted, torch.zeros(3), 1.0, 0.0)[0])
 
 
 def test_same_seed_same_candidates(data, tiny_autoencoder):

@@ -164,6 +164,7 @@ def fidelity(
     seed=12345,
     batch_size=250,
     drop_rates=DROP_RATES,
+    mlp_options=None,
     device=None,
 ):
     """Reconstruction fidelity of an autoencoder on held-out random MLPs.
@@ -199,6 +200,14 @@ def fidelity(
         MLPs encoded and decoded together; bounds the memory.
     drop_rates : sequence of float, default=(0.0, 0.2, 0.4)
         Weight-drop rates of the held-out MLPs (those of pretraining).
+    mlp_options : dict, default=None
+        Further keyword arguments of
+        :func:`~sk_swat.autoencoder.random_mlps.random_mlp_tokens` that make
+        the family of the held-out MLPs, e.g. ``{"biases": False,
+        "activations": ("sigmoid",), "n_neurons": 7}``: those of the run the
+        autoencoder was pretrained by
+        (:meth:`~sk_swat.autoencoder.pretraining.PretrainSettings.mlp_options`).
+        None draws them as the default pretraining does.
     device : str or torch.device, default=None
         Where to compute: None for the model's device.
 
@@ -254,7 +263,7 @@ def fidelity(
     held_out = []
     for depth in range(1, encoding.MAX_DEPTH + 1):
         groups = [
-            random_mlp_tokens(int(size), depth, n_inputs, drop_rate=rate, generator=g)
+            random_mlp_tokens(int(size), depth, n_inputs, drop_rate=rate, generator=g, **(mlp_options or {}))
             for size, rate in zip(shares, drop_rates)
             if size
         ]

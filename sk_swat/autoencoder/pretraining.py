@@ -89,6 +89,23 @@ class PretrainSettings:
         Steps between checkpoints (and held-out evaluations).
     n_holdout : int, default=256
         Held-out random MLPs per depth for the error logged at each checkpoint.
+    biases : bool, default=True
+        Whether the random MLPs have biases; False draws the papers' MLPs
+        without bias terms (all biases zero).
+    activations : tuple of str, default=("sigmoid", "tanh", "leaky_relu")
+        Activations the random MLPs' neurons are drawn from (``("sigmoid",)``
+        for the papers' basic setting).
+    keep_probability : float, default=0.5
+        Probability that a hidden neuron of a random MLP is kept (at least one
+        per layer); 1.0 keeps all neurons.
+    n_neurons : int, default=None
+        Keep exactly this many neurons per hidden layer instead (1-7; the
+        2025 paper's Section V-E uses 5).
+
+        These four make the family of random MLPs, for training and for the
+        held-out set alike; see :meth:`mlp_options`. Settings recorded
+        without them (older runs) resume with these defaults, which are the
+        family those runs were trained on.
 
     Examples
     --------
@@ -119,6 +136,31 @@ class PretrainSettings:
     seed: int = 0
     checkpoint_every: int = 500
     n_holdout: int = 256
+    biases: bool = True
+    activations: tuple = encoding.ACTIVATIONS
+    keep_probability: float = 0.5
+    n_neurons: int | None = None
+
+    def mlp_options(self):
+        """Keyword arguments of :func:`~sk_swat.autoencoder.random_mlps.random_mlp_tokens` for this run's MLPs.
+
+        Returns
+        -------
+        dict
+            ``biases``, ``activations``, ``keep_probability`` and ``n_neurons``.
+
+        Examples
+        --------
+        >>> from sk_swat.autoencoder.pretraining import PretrainSettings
+        >>> PretrainSettings(biases=False, activations=("sigmoid",), n_neurons=5).mlp_options()
+        {'biases': False, 'activations': ('sigmoid',), 'keep_probability': 0.5, 'n_neurons': 5}
+        """
+        return {
+            "biases": bool(self.biases),
+            "activations": tuple(self.activations),
+            "keep_probability": self.keep_probability,
+            "n_neurons": self.n_neurons,
+        }
 
     def validate(self):
         """Raise ``ValueError`` for settings that cannot work."""
@@ -133,6 +175,15 @@ class PretrainSettings:
             raise ValueError(f"max_inputs must be in 1..{encoding.MAX_INPUTS}, got {self.max_inputs}.")
         if not all(0 <= r < 1 for r in self.drop_rates):
             raise ValueError(f"drop rates must lie in [0, 1), got {self.drop_rates}.")
+        unknown = [a for a in self.activations if a not in encoding.ACTIVATIONS]
+        if not self.activations or unknown:
+            raise ValueError(
+                f"activations must be a non-empty subset of {encoding.ACTIVATIONS}, got {tuple(self.activations)}."
+            )
+        if not 0 < self.keep_probability <= 1:
+            raise ValueError(f"keep_probability must lie in (0, 1], got {self.keep_probability}.")
+        if self.n_neurons is not None and not 1 <= self.n_neurons <= encoding.MAX_NEURONS:
+            raise ValueError(f"n_neurons must be None or in 1..{encoding.MAX_NEURONS}, got {self.n_neurons}.")
 
 
 def functional_loss(errors, loss="min", p=2.0):
@@ -203,7 +254,9 @@ def _holdout(settings, device):
     x = sample_inputs(settings.n_points, settings.focus_inputs, generator=g)
     sets = []
     for depth in range(1, encoding.MAX_DEPTH + 1):
-        tokens = random_mlp_tokens(settings.n_holdout, depth, settings.focus_inputs, generator=g)
+        tokens = random_mlp_tokens(
+            settings.n_holdout, depth, settings.focus_inputs, generator=g, **settings.mlp_options()
+        )
         sets.append((depth, tokens.to(device)))
     return x.to(device), sets
 
@@ -481,7 +534,9 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_chang
     for _ in range(n_steps):
         g = _step_generator(settings.seed, rank, step, "cpu")
         depth, n_inputs, drop = _batch_spec(np.random.default_rng(g.initial_seed()), settings)
-        tokens = random_mlp_tokens(settings.batch_size, depth, n_inputs, drop_rate=drop, generator=g).to(device)
+        tokens = random_mlp_tokens(
+            settings.batch_size, depth, n_inputs, drop_rate=drop, generator=g, **settings.mlp_options()
+        ).to(device)
         x = sample_inputs(settings.n_points, n_inputs, generator=g).to(device)
         real = real_entries_tensor(depth, n_inputs, device)
         with torch.no_grad():

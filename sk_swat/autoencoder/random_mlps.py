@@ -19,6 +19,8 @@ def random_mlp_tokens(
     activations=None,
     weight_range=5.0,
     bias_range=1.0,
+    biases=True,
+    n_neurons=None,
     generator=None,
     device=None,
 ):
@@ -26,7 +28,8 @@ def random_mlp_tokens(
 
     Weights are drawn from U[-weight_range, weight_range] and biases from
     U[-bias_range, bias_range]; each hidden neuron is kept with probability
-    ``keep_probability`` (at least one per layer), each neuron takes one of
+    ``keep_probability`` (at least one per layer) or exactly ``n_neurons``
+    per layer are kept, each neuron takes one of
     ``activations`` at random, and each weight is dropped (set to 0) with
     probability ``drop_rate``. Weights, bias and activation of pruned neurons
     are written as zeros and sigmoid, as :class:`~sk_swat.mlp.SparseMLP` does.
@@ -47,6 +50,13 @@ def random_mlp_tokens(
         Names of the activations drawn from (all of ``encoding.ACTIVATIONS`` if None).
     weight_range, bias_range : float, default=5.0, 1.0
         Half-widths of the uniform distributions of weights and biases.
+    biases : bool, default=True
+        False writes every bias (hidden and output) as zero: the papers'
+        MLPs without bias terms. The random stream is the same either way.
+    n_neurons : int, default=None
+        Keep exactly this many neurons (1 to ``MAX_NEURONS``, chosen at
+        random) in every hidden layer instead of drawing them with
+        ``keep_probability``; ``MAX_NEURONS`` keeps all of them.
     generator : torch.Generator, optional
         Source of randomness.
     device : torch.device, optional
@@ -64,16 +74,36 @@ def random_mlp_tokens(
     >>> from sk_swat.autoencoder.random_mlps import random_mlp_tokens
     >>> random_mlp_tokens(4, depth=2, n_inputs=3, generator=torch.Generator().manual_seed(0)).shape
     torch.Size([4, 7, 59])
+
+    The papers' basic setting: no biases, all neurons kept, all sigmoid:
+
+    >>> from sk_swat.encoding import split_tokens
+    >>> tokens = random_mlp_tokens(4, depth=2, n_inputs=3, biases=False, n_neurons=7,
+    ...                            activations=("sigmoid",), generator=torch.Generator().manual_seed(0))
+    >>> parts = split_tokens(tokens, 2, 3)
+    >>> bool(parts["masks"].eq(1).all()), bool(parts["biases"][0].eq(0).all())
+    (True, True)
     """
+    if n_neurons is not None and not 1 <= n_neurons <= MAX_NEURONS:
+        raise ValueError(f"n_neurons must be None or in 1..{MAX_NEURONS}, got {n_neurons!r}.")
     kw = {"generator": generator, "device": device}
 
     def uniform(*shape, half_width):
         return (torch.rand(batch_size, *shape, **kw) * 2 - 1) * half_width
 
-    keep_probability = torch.as_tensor(keep_probability, dtype=torch.float32, device=device)
-    masks = torch.rand(batch_size, MAX_NEURONS, depth, **kw) < keep_probability.reshape(-1, 1, 1)
-    forced = torch.randint(MAX_NEURONS, (batch_size, 1, depth), **kw)
-    masks.scatter_(1, forced, True)
+    def bias(*shape):
+        # Drawn even without biases, so that the other entries come from the same random stream.
+        b = uniform(*shape, half_width=bias_range)
+        return b if biases else torch.zeros_like(b)
+
+    if n_neurons is None:
+        keep_probability = torch.as_tensor(keep_probability, dtype=torch.float32, device=device)
+        masks = torch.rand(batch_size, MAX_NEURONS, depth, **kw) < keep_probability.reshape(-1, 1, 1)
+        forced = torch.randint(MAX_NEURONS, (batch_size, 1, depth), **kw)
+        masks.scatter_(1, forced, True)
+    else:  # the n_neurons lowest of uniform scores: a random subset of that size per layer
+        ranks = torch.rand(batch_size, MAX_NEURONS, depth, **kw).argsort(dim=1).argsort(dim=1)
+        masks = ranks < n_neurons
     masks = masks.float()
     choices = torch.tensor(
         [encoding.ACTIVATIONS.index(a) for a in (activations or encoding.ACTIVATIONS)], device=device
@@ -93,13 +123,13 @@ def random_mlp_tokens(
             parts["weights"][0][...] = w * m[:, :, None]
         else:  # rows are the previous layer's neurons, columns this layer's
             parts["weights"][j][...] = w * layer_in[:, :, None] * m[:, None, :]
-        parts["biases"][j][...] = uniform(MAX_NEURONS, half_width=bias_range) * m
+        parts["biases"][j][...] = bias(MAX_NEURONS) * m
         parts["activations"][j][...] = torch.nn.functional.one_hot(codes[:, :, j], N_ACTIVATIONS)
         layer_in = m
     parts["masks"][...] = masks
     w_out = uniform(MAX_NEURONS, half_width=weight_range)
     parts["output_weights"][...] = w_out * (torch.rand(w_out.shape, **kw) >= drop_rate) * layer_in
-    values[:, 0, encoding.layout(depth).output_bias] = uniform(half_width=bias_range)
+    values[:, 0, encoding.layout(depth).output_bias] = bias()
     return values
 
 
