@@ -27,7 +27,7 @@ from .encoding import TOKEN_WIDTH, layout, split_tokens, tokens_to_mlp
 from .mlp import SparseMLP
 from .torch_mlp import real_entries_tensor, token_mlp_forward
 
-__all__ = ["SearchSettings", "Candidate", "latent_search", "select_candidate"]
+__all__ = ["PAPER_TOLERANCE", "SearchSettings", "Candidate", "latent_search", "select_candidate"]
 
 _WEIGHT_SHARPNESS = 200.0
 _NEURON_SHARPNESS = 200.0
@@ -506,6 +506,10 @@ def _hardened(autoencoder, relaxations, z, thresholds, sizes):
     ]
 
 
+#: The paper's best-model rule: a candidate within 5 % of the lowest MSE counts as equally accurate.
+PAPER_TOLERANCE = 0.05
+
+
 def select_candidate(val_mse, n_nonzero, tol, *, atol=1e-12):
     """Index of the sparsest candidate whose validation MSE is within ``(1 + tol)`` of the best.
 
@@ -521,7 +525,7 @@ def select_candidate(val_mse, n_nonzero, tol, *, atol=1e-12):
     n_nonzero : array-like of int
         Non-zero parameters of each candidate.
     tol : float
-        Relative tolerance on the MSE (the paper's 0.05).
+        Relative tolerance on the MSE (the paper's :data:`PAPER_TOLERANCE`).
     atol : float, default=1e-12
         Absolute slack added to the threshold ``best * (1 + tol)``. The
         estimator's 1e-12 lets candidates whose validation MSEs differ only by

@@ -33,6 +33,7 @@ from sk_swat import _regressor as sk_swat_regressor
 from sk_swat.autoencoder.loading import BUNDLED_DIR, AutoencoderLoadError
 from sk_swat.encoding import MAX_DEPTH, MAX_INPUTS
 from sk_swat.mlp import SparseMLP
+from sk_swat.search import PAPER_TOLERANCE
 
 
 @pytest.fixture(scope="module")
@@ -750,7 +751,7 @@ def test_weight_decay_given_as_a_number_is_used_as_it_is(regression_data, small_
 def test_tol_auto_widens_the_selection_to_one_standard_error_on_noisy_validation_rows():
     X, y = _linear_with_noise(60, 0, noise=1.0)
     params = dict(depths=(1,), n_restarts=2, max_iter=5, refine_restarts=0, validation_fraction=0.5, random_state=0)
-    paper = SWATRegressor(**params).fit(X, y)
+    paper = SWATRegressor(tol=PAPER_TOLERANCE, **params).fit(X, y)
     auto = SWATRegressor(tol="auto", **params).fit(X, y)
     assert paper.selection_tolerance_ == 0.05
     # 30 validation rows of noise: the standard error of their MSE is about sqrt(2 / 30) of it.

@@ -255,6 +255,7 @@ def _build_experiments():
     from sk_swat import SWATRegressor
     from sk_swat.baselines import DartsMLPRegressor, DenseMLPRegressor, PrunedMLPRegressor, SWATADMMRegressor
     from sk_swat.encoding import ACTIVATIONS
+    from sk_swat.search import PAPER_TOLERANCE
 
     def per_depth(method, make):
         return tuple(Configuration(method, f"depth={d}", make(d)) for d in DEPTHS)
@@ -264,8 +265,12 @@ def _build_experiments():
             Configuration(method, f"depth={d},activation={a}", make(d, a)) for d in DEPTHS for a in ACTIVATIONS
         )
 
+    def swat(**params):
+        # The paper's experiments choose among a fit's candidates by the paper's 5 % rule.
+        return SWATRegressor(tol=PAPER_TOLERANCE, **params)
+
     def no_sparsity(depth, **params):
-        return SWATRegressor(depths=(depth,), lambda_s=0.0, prune_neurons=False, **params)
+        return swat(depths=(depth,), lambda_s=0.0, prune_neurons=False, **params)
 
     levels = {"small": (1e-5, 0.1, 1e-4), "medium": (1e-4, 0.4, 1e-3), "large": (1e-3, 0.4, 1e-1)}
 
@@ -274,7 +279,8 @@ def _build_experiments():
             name="exp1",
             title="Exp. 1: sparse and compact MLPs, SWAT-NN vs DARTS + ADMM",
             description=(
-                "`swat`: `SWATRegressor(depths=(k,))`, every other parameter at its default "
+                "`swat`: `SWATRegressor(depths=(k,), tol=0.05)` (the paper's 5 % rule among a fit's candidates; "
+                "the estimator's default is `tol=0`), every other parameter at its default "
                 "(activation search, neuron pruning, `lambda_s=1e-4`, `alpha=0.4`, `beta=1e-3`). "
                 "`darts_admm`: `DartsMLPRegressor(n_layers=k)` (DARTS over widths 1-7 and activations, "
                 "50 epochs, retraining, ADMM with rho=2, threshold 0.1). `pruned_dense`: "
@@ -284,7 +290,7 @@ def _build_experiments():
             ),
             reference="swat",
             methods=(("swat", "SWAT-NN"), ("darts_admm", "DARTS + ADMM"), ("pruned_dense", "Dense + pruning")),
-            configurations=per_depth("swat", lambda d: SWATRegressor(depths=(d,)))
+            configurations=per_depth("swat", lambda d: swat(depths=(d,)))
             + per_depth("darts_admm", lambda d: DartsMLPRegressor(n_layers=d))
             + per_depth("pruned_dense", lambda d: PrunedMLPRegressor(hidden_layer_sizes=(7,) * d)),
             figures=(
@@ -301,7 +307,7 @@ def _build_experiments():
             title="Exp. 2: activation search vs fixed activations",
             description=(
                 "All 7 neurons per layer, no sparsity penalty. `swat_search`: "
-                "`SWATRegressor(depths=(k,), lambda_s=0, prune_neurons=False)`, one activation per neuron "
+                "`SWATRegressor(depths=(k,), tol=0.05, lambda_s=0, prune_neurons=False)`, one activation per neuron "
                 "searched. `swat_fixed`: the same with `activation=a` for a in sigmoid, tanh, leaky_relu. "
                 "`dense`: `DenseMLPRegressor(hidden_layer_sizes=(7,) * k, activation=a)` (Adam lr 0.01, "
                 "6000 full-batch epochs). k = 1..4. The paper averages 3 seeds (`--seeds 0 1 2`)."
@@ -337,10 +343,10 @@ def _build_experiments():
             title="Exp. 3: sparse MLPs, sparsity penalty vs ADMM after the search",
             description=(
                 "All 7 neurons per layer (no neuron pruning), activation search. `swat_sparse`: "
-                "`SWATRegressor(depths=(k,), lambda_s=1e-3, prune_neurons=False)`. `swat_admm`: "
-                "`SWATADMMRegressor(SWATRegressor(depths=(k,), lambda_s=0, prune_neurons=False))`, ADMM "
+                "`SWATRegressor(depths=(k,), tol=0.05, lambda_s=1e-3, prune_neurons=False)`. `swat_admm`: "
+                "`SWATADMMRegressor(SWATRegressor(depths=(k,), tol=0.05, lambda_s=0, prune_neurons=False))`, ADMM "
                 "with rho=2, threshold 0.1, 3000 + 3000 epochs on the [-1, 1]-scaled data. `swat_unpruned`: "
-                "`SWATRegressor(depths=(k,), lambda_s=0, prune_neurons=False)`, the same fits as `exp2`'s "
+                "`SWATRegressor(depths=(k,), tol=0.05, lambda_s=0, prune_neurons=False)`, the same fits as `exp2`'s "
                 "`swat_search` (copied from `exp2.csv` where it has them). k = 1..4."
             ),
             reference="swat_sparse",
@@ -350,7 +356,7 @@ def _build_experiments():
                 ("swat_unpruned", "SWAT, no pruning"),
             ),
             configurations=per_depth(
-                "swat_sparse", lambda d: SWATRegressor(depths=(d,), lambda_s=1e-3, prune_neurons=False)
+                "swat_sparse", lambda d: swat(depths=(d,), lambda_s=1e-3, prune_neurons=False)
             )
             + per_depth("swat_admm", lambda d: SWATADMMRegressor(no_sparsity(d)))
             + per_depth("swat_unpruned", no_sparsity),
@@ -367,7 +373,7 @@ def _build_experiments():
             name="penalty_levels",
             title="Penalty levels of Table I",
             description=(
-                "`SWATRegressor(depths=(k,), lambda_s=..., alpha=..., beta=...)`, other parameters at "
+                "`SWATRegressor(depths=(k,), tol=0.05, lambda_s=..., alpha=..., beta=...)`, other parameters at "
                 "their defaults, k = 1..4. `swat_small`: (1e-5, 0.1, 1e-4); `swat_medium`: (1e-4, 0.4, 1e-3), "
                 "the defaults, so the same fits as `exp1`'s `swat` (copied from `exp1.csv` where it has them); "
                 "`swat_large`: (1e-3, 0.4, 1e-1). The counts below compare the medium level "
@@ -379,7 +385,7 @@ def _build_experiments():
                 (
                     per_depth(
                         f"swat_{level}",
-                        lambda d, p=p: SWATRegressor(depths=(d,), lambda_s=p[0], alpha=p[1], beta=p[2]),
+                        lambda d, p=p: swat(depths=(d,), lambda_s=p[0], alpha=p[1], beta=p[2]),
                     )
                     for level, p in levels.items()
                 ),
@@ -391,7 +397,8 @@ def _build_experiments():
             name="ablation",
             title="Ablation: what each part of SWAT-NN's defaults contributes",
             description=(
-                "`swat`: `SWATRegressor(depths=(k,))` with its defaults (the same fits as `exp1`'s `swat`). "
+                "`swat`: `SWATRegressor(depths=(k,), tol=0.05)`, every other parameter at its default "
+                "(the same fits as `exp1`'s `swat`). "
                 "Each other method switches one part off, all else equal (same data, seed and starting "
                 "latents): `no_steps`: `max_iter=0`, the starting networks hardened, refined and pruned "
                 "exactly as the defaults are; `no_penalty`: `lambda_s=alpha=beta=0`; `no_refine`: "
@@ -407,12 +414,12 @@ def _build_experiments():
                 ("no_refine", "no refinement"), ("fixed_masks", "paper's fixed masks"),
                 ("learned_threshold", "learned threshold only"),
             ),
-            configurations=per_depth("swat", lambda d: SWATRegressor(depths=(d,)))
-            + per_depth("no_steps", lambda d: SWATRegressor(depths=(d,), max_iter=0))
-            + per_depth("no_penalty", lambda d: SWATRegressor(depths=(d,), lambda_s=0.0, alpha=0.0, beta=0.0))
-            + per_depth("no_refine", lambda d: SWATRegressor(depths=(d,), refine_iter=0))
-            + per_depth("fixed_masks", lambda d: SWATRegressor(depths=(d,), mask_relaxation="fixed"))
-            + per_depth("learned_threshold", lambda d: SWATRegressor(depths=(d,), hardening="learned")),
+            configurations=per_depth("swat", lambda d: swat(depths=(d,)))
+            + per_depth("no_steps", lambda d: swat(depths=(d,), max_iter=0))
+            + per_depth("no_penalty", lambda d: swat(depths=(d,), lambda_s=0.0, alpha=0.0, beta=0.0))
+            + per_depth("no_refine", lambda d: swat(depths=(d,), refine_iter=0))
+            + per_depth("fixed_masks", lambda d: swat(depths=(d,), mask_relaxation="fixed"))
+            + per_depth("learned_threshold", lambda d: swat(depths=(d,), hardening="learned")),
             figures=(("best", "best", "The best model per function of the defaults and of each ablation."),),
         ),
         Experiment(

@@ -6,12 +6,12 @@ the lowest, the one with the fewest non-zero parameters.
 
 import numpy as np
 
-from sk_swat.search import select_candidate
+from sk_swat.search import PAPER_TOLERANCE, select_candidate
 
 __all__ = ["TOL", "aggregate", "best_models", "comparison_counts", "select_best"]
 
-#: Relative MSE tolerance of the best-model rule.
-TOL = 0.05
+#: Relative MSE tolerance of the best-model rule (the paper's 5 %).
+TOL = PAPER_TOLERANCE
 
 
 def select_best(models, tol=TOL):
