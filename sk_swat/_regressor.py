@@ -165,11 +165,12 @@ class SWATRegressor(ScaledMLPRegressor):
         sparsity, and the validated pruning removes weights as long as the
         validation MSE stays within ``(1 + tol)`` of the best. 0 puts accuracy
         first: the candidate with the lowest validation MSE, pruned of the
-        weights it does without; on smooth targets that costs little
-        sparsity, on small noisy data it keeps the accuracy that a 5 %
-        allowance would give away (see :ref:`own-data`). 0.05 is the paper's
-        rule, ``PAPER_TOLERANCE`` in :mod:`sk_swat.search`, which the CORNN
-        experiments use: up to 5 % of the validation MSE traded for sparsity.
+        weights it does without; on small noisy data it keeps the accuracy
+        that a 5 % allowance gives away. 0.05 is the paper's rule,
+        ``PAPER_TOLERANCE`` in :mod:`sk_swat.search`, which the CORNN
+        experiments use: up to 5 % of the validation MSE traded for sparsity,
+        which buys much where a small network fits the target only roughly
+        (see :ref:`parameters`).
         "auto" widens the paper's 0.05 to one
         standard error of the best candidate's validation MSE where that is
         larger, so that on few, noisy validation rows a candidate is not
