@@ -8,7 +8,6 @@ import json
 import math
 import os
 import shutil
-import time
 
 import numpy as np
 import pytest
@@ -702,7 +701,6 @@ def test_pretrain_killed_at_every_write_and_resumed_equals_uninterrupted_run(tmp
 
 def test_training_reduces_loss_on_one_configuration():
     """150 Adam steps on fresh depth-1, 2-input MLPs clearly improve held-out reconstruction."""
-    start = time.perf_counter()
     torch.manual_seed(0)
     model = SWATAutoencoder(SWATAutoencoderConfig(hidden_size=32, n_head=2, n_encoder_layers=1, n_decoder_layers=1))
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
@@ -733,4 +731,3 @@ def test_training_reduces_loss_on_one_configuration():
         func1, recon1 = losses(held, f_held)
     assert func1 < 0.6 * func0, (func0.item(), func1.item())
     assert recon1 < 0.3 * recon0, (recon0.item(), recon1.item())
-    assert time.perf_counter() - start < 60  # generous: the machine is shared
