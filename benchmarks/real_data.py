@@ -33,6 +33,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sk_swat
 from benchmarks.cornn.provenance import cpu_model
+from benchmarks.cornn.results import file_lock
 from sk_swat import SWATRegressor
 from sk_swat.baselines import DartsMLPRegressor
 from sk_swat.search import PAPER_TOLERANCE
@@ -139,6 +140,18 @@ def _write_csv(path, rows):
     atomic_write(path, buffer.getvalue())
 
 
+def add_row(path, row):
+    """Add ``row`` to the results CSV at ``path``, keeping what other processes wrote; return all rows.
+
+    The file is read again under its lock, so that runs writing the same file side by side (say, one
+    data set each) do not overwrite each other's rows.
+    """
+    with file_lock(path):
+        rows = [r for r in read_rows(path) if _key(r) != _key(row)] + [row]
+        _write_csv(path, rows)
+    return rows
+
+
 def fit_one(dataset, method, mode, repeat, fold, X, y, train, test, seed):
     """Fit one pipeline on one fold; return its CSV row."""
     model = make_pipeline(StandardScaler(), METHODS[method][1](seed, mode == "quick"))
@@ -224,9 +237,8 @@ def main(argv=None):
                 if _key({"dataset": dataset, "method": method, "mode": mode, "repeat": repeat, "fold": fold}) in done:
                     continue
                 row = fit_one(dataset, method, mode, repeat, fold, X, y, train, test, seed=split)
-                rows.append(row)
+                rows = add_row(csv_path, row)
                 n_new += 1
-                _write_csv(csv_path, rows)
                 print(f"{dataset} {method} repeat {repeat} fold {fold}: R^2 {row['r2']}, "
                       f"{row['n_params']} parameters, {row['fit_seconds']} s", flush=True)
     command = "python -m benchmarks.real_data" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()

@@ -30,3 +30,20 @@ def test_quick_run_writes_csv_and_markdown_and_resumes(tmp_path):
     # a second run finds every fit in the CSV and runs none
     assert real_data.main(args) == 0
     assert real_data.read_rows(tmp_path / "real_data.csv") == rows
+
+
+def test_rows_written_by_another_run_of_the_same_file_are_kept(tmp_path):
+    # Two runs side by side (say, one data set each) each add their rows to the same CSV.
+    path = tmp_path / "real_data.csv"
+
+    def row(dataset, fold):
+        return {field: "" for field in real_data.FIELDS} | {
+            "dataset": dataset, "method": "ridge", "mode": "full", "repeat": "0", "fold": str(fold), "r2": "0.5"}
+
+    real_data.add_row(path, row("diabetes", 0))
+    real_data.add_row(path, row("friedman1", 0))  # the other run
+    rows = real_data.add_row(path, row("diabetes", 1))
+    assert [(r["dataset"], r["fold"]) for r in rows] == [("diabetes", "0"), ("friedman1", "0"), ("diabetes", "1")]
+    assert real_data.read_rows(path) == rows
+    # a refit of the same fit replaces its row
+    assert len(real_data.add_row(path, row("diabetes", 1) | {"r2": "0.6"})) == 3
