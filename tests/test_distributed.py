@@ -19,7 +19,7 @@ SCRIPT = textwrap.dedent(
 
     torch.set_num_threads(1)
 
-    from sk_swat.autoencoder import SWATAutoencoderConfig
+    from sk_swat.autoencoder import SWATAutoencoder, SWATAutoencoderConfig
     from sk_swat.autoencoder import pretraining
     from sk_swat.autoencoder.pretraining import PretrainSettings, pretrain
 
@@ -30,14 +30,14 @@ SCRIPT = textwrap.dedent(
     # that records its instances and their initial weights. The real model runs unchanged.
     built = []
 
-    class Recorded(pretraining.SWATAutoencoder):
+    class Recorded(SWATAutoencoder):
         def __init__(self, config):
             super().__init__(config)
             built.append(self)
             torch.save({k: v.clone() for k, v in self.state_dict().items()},
                        os.path.join(weights_dir, f"initial{rank}.pt"))
 
-    pretraining.SWATAutoencoder = Recorded
+    pretraining.MODEL_CLASSES[SWATAutoencoderConfig.model_type] = Recorded
 
     result = pretrain(
         out_dir,

@@ -52,6 +52,8 @@ class SWATPreTrainedModel(PreTrainedModel):
     ----------
     config : transformers.PretrainedConfig
         An sk-swat autoencoder configuration.
+    *inputs, **kwargs
+        Passed to :class:`transformers.PreTrainedModel`.
 
     Examples
     --------

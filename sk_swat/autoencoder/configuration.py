@@ -17,12 +17,12 @@ class _TokenLayoutConfig(PretrainedConfig):
     :meth:`check_compatible`) and define ``latent_shape``.
     """
 
-    #: The architecture in words, for reports.
+    # The architecture in words, for reports.
     architecture_label = ""
 
-    #: The parameters that make the model (positive integers): a resumed pretraining run cannot change them.
+    # The parameters that make the model (positive integers): a resumed pretraining run cannot change them.
     size_names = ()
-    #: Other parameters that make the model (checked by the subclass).
+    # Other parameters that make the model (checked by the subclass).
     other_architecture_names = ()
 
     def __init__(
@@ -121,21 +121,17 @@ class SWATAutoencoderConfig(_TokenLayoutConfig):
     shared_decoder_trunk : bool, default=True
         One GPT-2 decoder trunk shared by the per-depth output heads (True)
         or one GPT-2 decoder per depth, as in the paper (False).
-    value_scale : float, default=5.0
-        Token values are divided by this on the way in and decoded weights and
-        biases multiplied by it on the way out, so that the networks see
-        values of order one (pretraining weights are drawn from U[-5, 5]).
-    layout_version : int, default=LAYOUT_VERSION
-        Version of the token layout the weights were trained for.
-    n_tokens, token_width, max_depth, max_inputs : int
-        The token layout (defaults: those of :mod:`sk_swat.encoding`, 7, 59,
-        4 and 16). Recorded in ``config.json`` so that
-        :meth:`check_compatible` can refuse a checkpoint written for another
-        layout; leave them at their defaults.
-    activations : sequence of str, default=("sigmoid", "tanh", "leaky_relu")
-        The candidate activations, in one-hot order; recorded likewise.
     **kwargs
-        Passed to :class:`transformers.PretrainedConfig`.
+        ``value_scale`` (float, default 5.0): token values are divided by
+        this on the way in and decoded weights and biases multiplied by it
+        on the way out, so that the networks see values of order one
+        (pretraining weights are drawn from U[-5, 5]). The token layout,
+        recorded in ``config.json`` so that :meth:`check_compatible` can
+        refuse a checkpoint written for another layout (leave them at their
+        defaults): ``layout_version``, ``n_tokens``, ``token_width``,
+        ``max_depth``, ``max_inputs`` (those of :mod:`sk_swat.encoding`: 7,
+        59, 4 and 16) and ``activations`` (the candidates in one-hot order).
+        The rest goes to :class:`transformers.PretrainedConfig`.
 
     Examples
     --------
@@ -202,10 +198,8 @@ class SWATCNNAutoencoderConfig(_TokenLayoutConfig):
         again from the latent to the decoders' inputs.
     fc_size : int, default=128
         Width of the hidden FC layers.
-    value_scale : float, default=5.0
-        As in :class:`SWATAutoencoderConfig`.
     **kwargs
-        The token layout (``layout_version``, ``n_tokens``, ``token_width``,
+        ``value_scale`` and the token layout (``layout_version``, ``n_tokens``, ``token_width``,
         ``max_depth``, ``max_inputs``, ``activations``, as in
         :class:`SWATAutoencoderConfig`; leave them at their defaults) and
         :class:`transformers.PretrainedConfig`'s parameters.

@@ -94,6 +94,8 @@ class SWATAutoencoder(SWATPreTrainedModel):
         tokens = torch.cat((values / self.config.value_scale, real), dim=-1)
         return self.encoder(inputs_embeds=self.embed(tokens), use_cache=False).last_hidden_state
 
+    encode.__doc__ = SWATPreTrainedModel.encode.__doc__
+
     def _trunk(self, z, depth):
         trunk = self.decoders[0 if self.config.shared_decoder_trunk else depth - 1]
         return trunk(inputs_embeds=z, use_cache=False).last_hidden_state

@@ -152,6 +152,7 @@ class SWATCNNAutoencoder(SWATPreTrainedModel):
         Returns
         -------
         Tensor of shape () or (batch,), dtype int64
+            The number of hidden layers of each MLP.
 
         Raises
         ------
@@ -183,6 +184,8 @@ class SWATCNNAutoencoder(SWATPreTrainedModel):
             rows = depths == depth
             features[rows, depth - 1] = self.encoders[depth - 1](images[rows])
         return self.encoder_fc(features.flatten(1))
+
+    encode.__doc__ = SWATPreTrainedModel.encode.__doc__
 
     def _trunk(self, z, depth):
         return self.decoder_fc(z).unflatten(1, (encoding.MAX_DEPTH, *self._map_shape))
