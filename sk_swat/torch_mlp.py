@@ -9,7 +9,7 @@ import torch
 
 # NeuronwiseActivation is imported under its old path too: modules that SparseMLP.to_torch
 # exported before it moved to sk_swat.activations were pickled with this one.
-from .activations import NeuronwiseActivation, candidate_activations, mixed_activation  # noqa: F401
+from .activations import NeuronwiseActivation, mixed_activation  # noqa: F401
 from .encoding import real_entries, split_tokens
 
 __all__ = ["real_entries_tensor", "token_mlp_forward"]
@@ -42,7 +42,7 @@ def real_entries_tensor(depth, n_inputs, device=None):
     return torch.tensor(real_entries(depth, n_inputs), device=device)
 
 
-def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_probs, weight_fn=None):
+def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_probs):
     """Evaluate a batch of MLPs written as token matrices.
 
     Parameters
@@ -60,9 +60,6 @@ def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_prob
         softmax for a relaxed MLP, one-hot for a hard one).
     mask_probs : Tensor of shape (batch, MAX_NEURONS, depth)
         Multiplier on every neuron's output (soft or hard neuron masks).
-    weight_fn : callable, optional
-        Applied to every weight matrix (not to biases) before use, e.g. a soft
-        threshold.
 
     Returns
     -------
@@ -90,14 +87,11 @@ def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_prob
     """
     parts = split_tokens(tokens, depth, n_inputs)
     weights = parts["weights"] + [parts["output_weights"]]
-    if weight_fn is not None:
-        weights = [weight_fn(w) for w in weights]
     # A neuron's mask scales its activation weights, a (batch, neurons, 3) tensor, rather than its
     # outputs at every point; biases are added by the batched matrix product itself.
     mixing = activation_probs * mask_probs.unsqueeze(-1)
     first = weights[0].transpose(1, 2)
     x = x.expand(tokens.shape[0], *x.shape) if x.dim() == 2 else x
-    h = None
     for j in range(depth):
         bias = parts["biases"][j].unsqueeze(1)
         z = torch.baddbmm(bias, x, first) if j == 0 else torch.baddbmm(bias, h, weights[j])

@@ -60,20 +60,6 @@ def test_hard_forward_with_per_mlp_inputs_equals_predict(depth):
     assert not np.allclose(shared[1].numpy(), expected[1])
 
 
-def test_weight_fn_equals_thresholded_mlp():
-    depth, n_inputs = 2, 4
-    mlps, tokens = _batch(n_inputs, depth, n_mlps=3, seed=9)
-    act, mask = _hard_probs(tokens, depth, n_inputs)
-    X = np.random.default_rng(0).uniform(-1, 1, (17, n_inputs))
-    out = token_mlp_forward(
-        torch.from_numpy(X), tokens, depth, n_inputs, activation_probs=act, mask_probs=mask,
-        weight_fn=lambda w: torch.where(w.abs() < 2.0, torch.zeros_like(w), w),
-    )
-    expected = np.stack([tokens_to_mlp(t.numpy(), depth, n_inputs, weight_threshold=2.0).predict(X) for t in tokens])
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
-    assert not np.allclose(expected, np.stack([m.predict(X) for m in mlps]))
-
-
 def test_soft_masks_and_mixed_activations_depth1_by_hand():
     mlp = SparseMLP.random(2, 1, keep_probability=1.0, random_state=4)
     tokens = torch.from_numpy(mlp_to_tokens(mlp)[0])[None]
