@@ -4,6 +4,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .mlp import SparseMLP
+
 __all__ = ["ScaledMLPRegressor"]
 
 
@@ -112,5 +114,20 @@ class ScaledMLPRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        out = self.mlp_.predict(self._x_scaler.transform(X))
-        return self._y_scaler.inverse_transform(out.reshape(-1, 1))[:, 0]
+        return self._network_on_raw_data().predict(X)
+
+    def _network_on_raw_data(self):
+        """``mlp_`` from raw inputs to raw targets: both scalings folded into its first and last layer.
+
+        Prediction then makes no scaled copy of ``X`` or of the output.
+        """
+        mlp, x_scaler, y_scaler = self.mlp_, self._x_scaler, self._y_scaler
+        weights, biases = list(mlp.weights), list(mlp.biases)
+        biases[0] = biases[0] + x_scaler.min_ @ weights[0]
+        weights[0] = x_scaler.scale_[:, None] * weights[0]
+        if y_scaler.scale_[0] == 0:  # a constant target: predict its value
+            weights[-1], biases[-1] = np.zeros_like(weights[-1]), y_scaler.data_min_.copy()
+        else:
+            weights[-1] = weights[-1] / y_scaler.scale_
+            biases[-1] = (biases[-1] - y_scaler.min_) / y_scaler.scale_
+        return SparseMLP(weights, biases, mlp.activations, mlp.masks)

@@ -20,7 +20,6 @@ __all__ = [
     "candidate_activations",
     "mixed_activation",
     "neuronwise_activation_and_derivative",
-    "NeuronwiseNumpyActivation",
     "leaky_relu",
     "sigmoid",
     "torch_activation_module",
@@ -243,52 +242,3 @@ def neuronwise_activation_and_derivative(z, codes):
         slope = torch.full_like(z, LEAKY_RELU_SLOPE).masked_fill(positive, 1.0)
         derivative = torch.where(leaky_neuron, slope, derivative)
     return value, derivative
-
-
-class NeuronwiseNumpyActivation:
-    """Apply each neuron's own activation to a numpy array of neurons by rows, in place.
-
-    The numpy counterpart of :class:`NeuronwiseActivation`, for fast
-    prediction. It takes pre-activations with one row per neuron (the
-    transpose of the usual layout), so that each neuron's values are
-    contiguous, and the sigmoid and tanh neurons of a layer share one ``tanh``
-    call (``sigmoid(z) = (1 + tanh(z / 2)) / 2``, as :func:`sigmoid` computes
-    it): a layer costs a few passes over its pre-activations however its
-    activations are mixed.
-
-    Parameters
-    ----------
-    codes : array-like of int
-        Activation code of each neuron (0 sigmoid, 1 tanh, 2 leaky ReLU).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sk_swat.activations import NeuronwiseNumpyActivation
-    >>> z = np.array([[0.0], [-1.0], [-1.0]])  # three neurons, one row of data
-    >>> NeuronwiseNumpyActivation([0, 1, 2])(z).ravel()
-    array([ 0.5       , -0.76159416, -0.01      ])
-    """
-
-    def __init__(self, codes):
-        codes = np.asarray(codes, dtype=int).reshape(-1)
-        self.half = np.where(codes == 0, 0.5, 1.0)[:, None]
-        self.has_sigmoid = bool((codes == 0).any())
-        self.leaky = np.flatnonzero(codes == 2)
-        self.all_leaky = len(self.leaky) == len(codes)
-
-    def __call__(self, z):
-        """Activate ``z`` of shape (n_neurons, n_rows) in place and return it."""
-        if self.all_leaky:
-            return np.maximum(z, LEAKY_RELU_SLOPE * z, out=z)
-        leaky = z[self.leaky] if len(self.leaky) else None
-        if self.has_sigmoid:
-            z *= self.half
-            np.tanh(z, out=z)
-            z *= self.half
-            z += 1.0 - self.half
-        else:
-            np.tanh(z, out=z)
-        if leaky is not None:
-            z[self.leaky] = np.maximum(leaky, LEAKY_RELU_SLOPE * leaky)
-        return z

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from .activations import ACTIVATIONS, NUMPY_ACTIVATIONS, NeuronwiseActivation, NeuronwiseNumpyActivation
+from .activations import ACTIVATIONS, LEAKY_RELU_SLOPE, NUMPY_ACTIVATIONS, NeuronwiseActivation
 
 _PREDICT_BLOCK_ROWS = 16384
 
@@ -185,21 +185,51 @@ class SparseMLP:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ValueError(f"X must have shape (n_samples, {self.n_inputs}), got {X.shape}.")
-        small = self.compact()
-        # Neurons by rows (transposed weights): each matrix product then runs along the long row axis.
-        layers = [(w.T.copy(), b[:, None], NeuronwiseNumpyActivation(act))
-                  for w, b, act in zip(small.weights, small.biases, small.activations)]
-        output_weights, output_bias = small.weights[-1][:, 0], small.biases[-1][0]
+        layers, output_weights, output_bias = self._tanh_form()
         out = np.empty(X.shape[0])
         # Blocks of rows small enough that the hidden activations stay in the CPU's cache.
         for start in range(0, X.shape[0], _PREDICT_BLOCK_ROWS):
             h = X[start : start + _PREDICT_BLOCK_ROWS].T
-            for w, b, activation in layers:
+            for w, b, n_tanh in layers:
                 h = w @ h
                 h += b
-                activation(h)
+                squashed, leaky = h[:n_tanh], h[n_tanh:]
+                np.tanh(squashed, out=squashed)
+                np.maximum(leaky, LEAKY_RELU_SLOPE * leaky, out=leaky)
             out[start : start + _PREDICT_BLOCK_ROWS] = output_weights @ h + output_bias
         return out
+
+    def _tanh_form(self):
+        """The kept network rewritten for fast evaluation: tanh and leaky ReLU only, neurons by rows.
+
+        A sigmoid is ``(1 + tanh(z / 2)) / 2``: its neuron's incoming weights and bias are halved, and
+        the affine part of its output moves into the next layer (half its outgoing weights, and the
+        other half added to that layer's biases). Each layer's neurons are reordered tanh first, leaky
+        ReLU last, so that a layer's activation is two in-place passes over contiguous rows.
+
+        Returns
+        -------
+        layers : list of (ndarray, ndarray, int)
+            Per hidden layer: weights of shape (n_neurons, n_inputs), biases of shape
+            (n_neurons, 1), and the number of leading tanh neurons.
+        output_weights : ndarray of shape (n_last,)
+        output_bias : float
+        """
+        small = self.compact()
+        scale, shift = np.ones(self.n_inputs), np.zeros(self.n_inputs)  # previous layer's output affine
+        order = np.arange(self.n_inputs)  # previous layer's neuron order
+        layers = []
+        for w, b, codes in zip(small.weights[:-1], small.biases[:-1], small.activations):
+            w = w[order]
+            half = np.where(codes == 0, 0.5, 1.0)
+            weights = half[:, None] * (scale[:, None] * w).T
+            biases = half * (b + shift @ w)
+            order = np.argsort(codes == 2, kind="stable")
+            layers.append((np.ascontiguousarray(weights[order]), biases[order, None],
+                           int(np.count_nonzero(codes != 2))))
+            scale, shift = half[order], np.where(codes == 0, 0.5, 0.0)[order]
+        w = small.weights[-1][order, 0]
+        return layers, scale * w, float(small.biases[-1][0] + shift @ w)
 
     def compact(self):
         """Return the same function with pruned neurons removed.
