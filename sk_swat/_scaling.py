@@ -125,9 +125,8 @@ class ScaledMLPRegressor(RegressorMixin, BaseEstimator):
         weights, biases = list(mlp.weights), list(mlp.biases)
         biases[0] = biases[0] + x_scaler.min_ @ weights[0]
         weights[0] = x_scaler.scale_[:, None] * weights[0]
-        if y_scaler.scale_[0] == 0:  # a constant target: predict its value
-            weights[-1], biases[-1] = np.zeros_like(weights[-1]), y_scaler.data_min_.copy()
-        else:
-            weights[-1] = weights[-1] / y_scaler.scale_
-            biases[-1] = (biases[-1] - y_scaler.min_) / y_scaler.scale_
+        constant = y_scaler.scale_ == 0  # a constant target: predict its value
+        scale = np.where(constant, 1.0, y_scaler.scale_)
+        weights[-1] = np.where(constant, 0.0, weights[-1] / scale)
+        biases[-1] = np.where(constant, y_scaler.data_min_, (biases[-1] - y_scaler.min_) / scale)
         return SparseMLP(weights, biases, mlp.activations, mlp.masks)

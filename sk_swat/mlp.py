@@ -33,8 +33,8 @@ def _as_activation_indices(activation, width):
 class SparseMLP:
     """A trained MLP with pruned neurons, zero weights and one activation per neuron.
 
-    The network maps ``n_inputs`` features to one output through ``depth``
-    hidden layers. Hidden neuron ``h`` of layer ``j`` computes
+    The network maps ``n_inputs`` features to ``n_outputs`` outputs through
+    ``depth`` hidden layers. Hidden neuron ``h`` of layer ``j`` computes
     ``act_jh(x @ weights[j][:, h] + biases[j][h])`` where ``act_jh`` is one of
     :data:`~sk_swat.activations.ACTIVATIONS`; a pruned neuron (``masks[j][h]``
     False) outputs 0. The output is linear. Weights and biases that touch a
@@ -45,9 +45,10 @@ class SparseMLP:
     ----------
     weights : list of array-like
         ``depth + 1`` matrices in (fan-in, fan-out) order; the last has one
-        column.
+        column per output.
     biases : list of array-like
-        ``depth + 1`` vectors; the last has one entry (the output bias).
+        ``depth + 1`` vectors; the last has one entry per output (the output
+        biases).
     activations : list of array-like
         ``depth`` vectors, one activation per hidden neuron, as names
         (``"sigmoid"``, ``"tanh"``, ``"leaky_relu"``) or codes 0, 1, 2.
@@ -58,6 +59,8 @@ class SparseMLP:
     ----------
     n_inputs : int
         Number of input features.
+    n_outputs : int
+        Number of outputs.
     depth : int
         Number of hidden layers.
     hidden_widths : tuple of int
@@ -101,8 +104,8 @@ class SparseMLP:
                 )
             if biases[j].shape != (fan_out,):
                 raise ValueError(f"biases[{j}] must have shape ({fan_out},), got {biases[j].shape}.")
-        if weights[-1].shape[1] != 1:
-            raise ValueError("The output layer must have exactly one column.")
+        if weights[-1].shape[1] < 1:
+            raise ValueError("The output layer must have at least one column (one per output).")
         widths = tuple(w.shape[1] for w in weights[:-1])
         if masks is None:
             masks = [np.ones(n, dtype=bool) for n in widths]
@@ -130,6 +133,11 @@ class SparseMLP:
     def n_inputs(self):
         """Number of input features."""
         return self.weights[0].shape[0]
+
+    @property
+    def n_outputs(self):
+        """Number of outputs."""
+        return self.weights[-1].shape[1]
 
     @property
     def hidden_widths(self):
@@ -179,14 +187,15 @@ class SparseMLP:
 
         Returns
         -------
-        ndarray of shape (n_samples,)
-            The network's output for each row.
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The network's output for each row; 1-D for a network of one
+            output.
         """
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ValueError(f"X must have shape (n_samples, {self.n_inputs}), got {X.shape}.")
         layers, output_weights, output_bias = self._tanh_form()
-        out = np.empty(X.shape[0])
+        out = np.empty((self.n_outputs, X.shape[0]))
         # Blocks of rows small enough that the hidden activations stay in the CPU's cache.
         for start in range(0, X.shape[0], _PREDICT_BLOCK_ROWS):
             h = X[start : start + _PREDICT_BLOCK_ROWS].T
@@ -196,8 +205,8 @@ class SparseMLP:
                 squashed, leaky = h[:n_tanh], h[n_tanh:]
                 np.tanh(squashed, out=squashed)
                 np.maximum(leaky, LEAKY_RELU_SLOPE * leaky, out=leaky)
-            out[start : start + _PREDICT_BLOCK_ROWS] = output_weights @ h + output_bias
-        return out
+            out[:, start : start + _PREDICT_BLOCK_ROWS] = output_weights @ h + output_bias
+        return out[0] if self.n_outputs == 1 else out.T
 
     def _tanh_form(self):
         """The kept network rewritten for fast evaluation: tanh and leaky ReLU only, neurons by rows.
@@ -212,8 +221,8 @@ class SparseMLP:
         layers : list of (ndarray, ndarray, int)
             Per hidden layer: weights of shape (n_neurons, n_inputs), biases of shape
             (n_neurons, 1), and the number of leading tanh neurons.
-        output_weights : ndarray of shape (n_last,)
-        output_bias : float
+        output_weights : ndarray of shape (n_outputs, n_last)
+        output_bias : ndarray of shape (n_outputs, 1)
         """
         small = self.compact()
         scale, shift = np.ones(self.n_inputs), np.zeros(self.n_inputs)  # previous layer's output affine
@@ -228,8 +237,8 @@ class SparseMLP:
             layers.append((np.ascontiguousarray(weights[order]), biases[order, None],
                            int(np.count_nonzero(codes != 2))))
             scale, shift = half[order], np.where(codes == 0, 0.5, 0.0)[order]
-        w = small.weights[-1][order, 0]
-        return layers, scale * w, float(small.biases[-1][0] + shift @ w)
+        w = small.weights[-1][order]
+        return layers, np.ascontiguousarray((scale[:, None] * w).T), (small.biases[-1] + shift @ w)[:, None]
 
     def compact(self):
         """Return the same function with pruned neurons removed.
@@ -246,7 +255,7 @@ class SparseMLP:
         >>> mlp.hidden_widths, mlp.compact().hidden_widths
         ((7, 7), (5, 4))
         """
-        keep = [np.ones(self.n_inputs, dtype=bool)] + self.masks + [np.ones(1, dtype=bool)]
+        keep = [np.ones(self.n_inputs, dtype=bool)] + self.masks + [np.ones(self.n_outputs, dtype=bool)]
         weights = [w[np.ix_(keep[j], keep[j + 1])] for j, w in enumerate(self.weights)]
         biases = [b[keep[j + 1]] for j, b in enumerate(self.biases)]
         activations = [a[m] for a, m in zip(self.activations, self.masks)]
@@ -393,8 +402,10 @@ class SparseMLP:
                     f"({weighted_sum(w, self.biases[j][h], names)})"
                 )
             names = [f"h{j + 1}_{k + 1}" for k in range(len(kept))]
-        w_out = self.weights[-1][np.flatnonzero(self.masks[-1]), 0]
-        lines.append(f"output = {weighted_sum(w_out, self.biases[-1][0], names)}")
+        kept = np.flatnonzero(self.masks[-1])
+        for k in range(self.n_outputs):
+            label = "output" if self.n_outputs == 1 else f"output {k + 1}"
+            lines.append(f"{label} = {weighted_sum(self.weights[-1][kept, k], self.biases[-1][k], names)}")
         return "\n".join(lines)
 
     def padded(self, width):
@@ -440,7 +451,7 @@ class SparseMLP:
         Returns
         -------
         torch.nn.Sequential
-            Maps a (n_samples, n_inputs) tensor to (n_samples, 1).
+            Maps a (n_samples, n_inputs) tensor to (n_samples, n_outputs).
 
         Examples
         --------
@@ -466,7 +477,7 @@ class SparseMLP:
         return torch.nn.Sequential(*layers)
 
     @classmethod
-    def random(cls, n_inputs, depth, *, width=7, keep_probability=0.5, random_state=None):
+    def random(cls, n_inputs, depth, *, width=7, keep_probability=0.5, n_outputs=1, random_state=None):
         """Draw a random MLP as in SWAT-NN's pretraining data.
 
         Weights from U[-5, 5], biases from U[-1, 1], each neuron kept with
@@ -483,6 +494,8 @@ class SparseMLP:
             Hidden layer width before pruning.
         keep_probability : float, default=0.5
             Chance that a neuron is kept.
+        n_outputs : int, default=1
+            Number of outputs.
         random_state : int, RandomState instance or None, default=None
             Seed or generator.
 
@@ -497,7 +510,7 @@ class SparseMLP:
         3
         """
         rng = random_state if isinstance(random_state, np.random.RandomState) else np.random.RandomState(random_state)
-        sizes = [n_inputs] + [width] * depth + [1]
+        sizes = [n_inputs] + [width] * depth + [n_outputs]
         weights = [rng.uniform(-5, 5, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
         biases = [rng.uniform(-1, 1, b) for b in sizes[1:]]
         activations = [rng.randint(len(ACTIVATIONS), size=width) for _ in range(depth)]

@@ -260,7 +260,6 @@ def _ok():
         (dict(weights=[np.ones((2, 1))]), "at least 2 matrices"),
         (dict(weights=np.ones((2, 2))), "at least 2 matrices"),
         (dict(weights=[np.ones((2, 3)), np.ones((4, 1))]), r"weights\[1\] has 4 rows but layer 1 has 3 neurons"),
-        (dict(weights=[np.ones((2, 3)), np.ones((3, 2))], biases=[np.zeros(3), np.zeros(2)]), "exactly one column"),
         (dict(biases=[np.zeros(3)]), "Expected 2 bias vectors"),
         (dict(biases=[np.zeros(2), np.zeros(1)]), r"biases\[0\] must have shape \(3,\)"),
         (dict(activations=[]), "Expected 1 activation vectors"),
@@ -316,3 +315,34 @@ def test_summary_has_one_formula_per_kept_neuron_with_its_nonzero_weights(seed):
     assert lines[-1].count("*") == np.count_nonzero(mlp.weights[-1])
     with pytest.raises(ValueError, match="feature_names has 2 names"):
         mlp.summary(["a", "b"])
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_each_output_of_a_multi_output_network_is_its_own_single_output_network(depth):
+    mlp = SparseMLP.random(n_inputs=3, depth=depth, n_outputs=3, random_state=depth)
+    X = np.random.RandomState(0).uniform(-1, 1, (50, 3))
+    out = mlp.predict(X)
+    assert mlp.n_outputs == 3 and out.shape == (50, 3)
+    for k in range(3):
+        single = SparseMLP(mlp.weights[:-1] + [mlp.weights[-1][:, [k]]], mlp.biases[:-1] + [mlp.biases[-1][[k]]],
+                           mlp.activations, mlp.masks)
+        np.testing.assert_allclose(out[:, k], single.predict(X), rtol=1e-12, atol=1e-12)
+    module = mlp.to_torch(dtype=torch.float64)
+    np.testing.assert_allclose(module(torch.from_numpy(X)).detach().numpy(), out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(mlp.compact().predict(X), out, rtol=1e-12, atol=1e-12)
+
+
+def test_random_with_one_output_draws_as_before():
+    assert SparseMLP.random(n_inputs=2, depth=2, n_outputs=1, random_state=3) == SparseMLP.random(
+        n_inputs=2, depth=2, random_state=3)
+
+
+def test_summary_names_each_output():
+    mlp = SparseMLP([[[1.0, 2.0]], [[3.0, 0.0], [0.0, -1.0]]], [[0.0, 0.0], [0.5, 0.0]], [["tanh", "leaky_relu"]])
+    lines = mlp.summary(["a"]).splitlines()
+    assert lines[-2:] == ["output 1 = 3*h1_1 + 0.5", "output 2 = -1*h1_2"]
+
+
+def test_an_output_layer_without_columns_is_refused():
+    with pytest.raises(ValueError, match="at least one column"):
+        SparseMLP([np.ones((2, 3)), np.ones((3, 0))], [np.zeros(3), np.zeros(0)], [[0, 0, 0]])
