@@ -2,7 +2,7 @@
 
 Each study pretrains a few autoencoders on one shared budget of random MLPs (``--n-mlps``), each
 into ``<work-dir>/<name>/`` with :func:`~sk_swat.autoencoder.pretraining.pretrain` (a rerun
-resumes it), then measures
+resumes it) and the same learning-rate stages (:data:`LEARNING_RATE_STAGES`), then measures
 
 - their held-out fidelity (:func:`~sk_swat.autoencoder.evaluation.fidelity` on MLPs of the family
   each was trained on: median relative functional error and the 2024 paper's median percentage
@@ -71,6 +71,9 @@ SEARCH = {"activation": "sigmoid", "prune_neurons": False, "fit_biases": False, 
 QUICK_SEARCH = {"max_iter": 5, "n_restarts": 1}
 QUICK_PRETRAIN = {"batch_size": 32, "n_holdout": 8, "n_points": 32, "checkpoint_every": 4}
 _GPT, _CNN = "swat_autoencoder", "swat_cnn_autoencoder"
+#: The learning rate by share of the budget: the bundled autoencoder's recipe (a constant rate, lowered on
+#: resume once the held-out error stops improving) made a fixed schedule, so every model gets the same one.
+LEARNING_RATE_STAGES = ((0.5, 1e-3), (0.75, 3e-4), (0.9, 1e-4), (1.0, 3e-5))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -254,15 +257,23 @@ def _write_fidelity(path, rows):
 
 
 def _pretrain_all(study, work_dir, n_mlps, device, verbose):
-    """Pretrain (or resume) every autoencoder of ``study``; return ``{name: (model_dir, mlps_seen)}``."""
+    """Pretrain (or resume) every autoencoder of ``study``; return ``{name: (model_dir, mlps_seen)}``.
+
+    Each runs the stages of :data:`LEARNING_RATE_STAGES`, resuming its checkpoint from one to the next.
+    """
     from sk_swat.autoencoder.pretraining import pretrain
 
     models = {}
     for spec in study.autoencoders:
         out = Path(work_dir) / spec.name
-        if verbose:
-            print(f"pretraining {spec.name} ({spec.label}) to {n_mlps} MLPs in {out}", file=sys.stderr)
-        result = pretrain(out, spec.pretrain_settings(n_mlps), spec.config, device=device, verbose=verbose)
+        for share, learning_rate in LEARNING_RATE_STAGES:
+            budget = max(1, round(share * n_mlps))
+            if verbose:
+                print(f"pretraining {spec.name} ({spec.label}) to {budget} MLPs at learning rate {learning_rate} "
+                      f"in {out}", file=sys.stderr)
+            settings = dataclasses.replace(spec.pretrain_settings(budget), learning_rate=learning_rate)
+            result = pretrain(out, settings, spec.config, allow_changes=("learning_rate",), device=device,
+                              verbose=verbose)
         models[spec.name] = (out / "model", result["mlps_seen"])
     return models
 
