@@ -11,6 +11,7 @@ __version__ = "0.1.0.dev0"
 _PUBLIC = {
     "SWATRegressor": "sk_swat._regressor",
     "SparseMLP": "sk_swat.mlp",
+    "compress": "sk_swat.compression",
     "load_autoencoder": "sk_swat.autoencoder.loading",
     "load_cornn": "sk_swat.datasets",
     "cornn_names": "sk_swat.datasets",

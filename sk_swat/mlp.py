@@ -30,6 +30,22 @@ def _as_activation_indices(activation, width):
     return codes
 
 
+def _activation_codes(layer, width, position, expected):
+    """Activation codes of a torch activation module applied to ``width`` neurons."""
+    if isinstance(layer, NeuronwiseActivation):
+        return layer.codes.cpu().numpy()
+    if isinstance(layer, torch.nn.LeakyReLU) and layer.negative_slope != LEAKY_RELU_SLOPE:
+        raise ValueError(
+            f"Module {position} is LeakyReLU(negative_slope={layer.negative_slope}); the supported slope is "
+            f"{LEAKY_RELU_SLOPE}."
+        )
+    names = {torch.nn.Sigmoid: "sigmoid", torch.nn.Tanh: "tanh", torch.nn.LeakyReLU: "leaky_relu"}
+    if type(layer) not in names:
+        raise ValueError(f"Module {position} is a {type(layer).__name__}, not a supported activation. "
+                         f"Expected {expected}.")
+    return np.full(width, ACTIVATIONS.index(names[type(layer)]))
+
+
 class SparseMLP:
     """A trained MLP with pruned neurons, zero weights and one activation per neuron.
 
@@ -475,6 +491,62 @@ class SparseMLP:
             if j < small.depth:
                 layers.append(NeuronwiseActivation(small.activations[j]))
         return torch.nn.Sequential(*layers)
+
+    @classmethod
+    def from_torch(cls, module):
+        """Read a ``torch.nn.Sequential`` of ``Linear`` layers and supported activations.
+
+        The inverse of :meth:`to_torch`: ``Linear``, activation, ..., ``Linear``,
+        where each activation is ``torch.nn.Sigmoid``, ``torch.nn.Tanh``,
+        ``torch.nn.LeakyReLU`` with the package's slope
+        (:data:`~sk_swat.activations.LEAKY_RELU_SLOPE`) or a
+        :class:`~sk_swat.activations.NeuronwiseActivation`. A ``Linear`` without
+        bias reads as zero biases.
+
+        Parameters
+        ----------
+        module : torch.nn.Sequential
+
+        Returns
+        -------
+        SparseMLP
+            Every neuron kept; weights in float64.
+
+        Raises
+        ------
+        TypeError
+            If ``module`` is not a ``Sequential``.
+        ValueError
+            If its layers do not alternate ``Linear`` and a supported
+            activation, starting and ending with ``Linear``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from sk_swat.mlp import SparseMLP
+        >>> module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+        >>> SparseMLP.from_torch(module).architecture
+        {'n_layers': 1, 'hidden_layer_sizes': [3], 'activations': [['tanh', 'tanh', 'tanh']]}
+        """
+        if not isinstance(module, torch.nn.Sequential):
+            raise TypeError(f"from_torch expects a torch.nn.Sequential, got {type(module).__name__}.")
+        layers = list(module)
+        expected = ("Sequential(Linear, activation, Linear, ..., Linear) with activations Sigmoid, Tanh, "
+                    f"LeakyReLU(negative_slope={LEAKY_RELU_SLOPE}) or NeuronwiseActivation")
+        if len(layers) < 3 or len(layers) % 2 == 0:
+            raise ValueError(f"Expected {expected}; got {len(layers)} modules.")
+        weights, biases, activations = [], [], []
+        for i, layer in enumerate(layers):
+            if i % 2 == 0:
+                if not isinstance(layer, torch.nn.Linear):
+                    raise ValueError(f"Module {i} is a {type(layer).__name__}, not a Linear. Expected {expected}.")
+                weight = layer.weight.detach().cpu().double().numpy()
+                weights.append(weight.T.copy())
+                bias = layer.bias
+                biases.append(np.zeros(weight.shape[0]) if bias is None else bias.detach().cpu().double().numpy())
+            else:
+                activations.append(_activation_codes(layer, weights[-1].shape[1], i, expected))
+        return cls(weights, biases, activations)
 
     @classmethod
     def random(cls, n_inputs, depth, *, width=7, keep_probability=0.5, n_outputs=1, random_state=None):
