@@ -298,6 +298,8 @@ class SWATRegressor(ScaledMLPRegressor):
         Mean search loss over candidates at every step run.
     n_features_in_ : int
         Number of features seen in ``fit``.
+    n_outputs_ : int
+        Number of outputs: the columns of a 2-D ``y``, else 1.
     feature_names_in_ : ndarray of str
         Feature names seen in ``fit`` (only if ``X`` had string column names).
     device_ : str
@@ -451,6 +453,11 @@ class SWATRegressor(ScaledMLPRegressor):
             state = {**state, "autoencoder": _NotPickled(state["autoencoder"])}
         return state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Search a sparse MLP for ``(X, y)``.
@@ -459,8 +466,11 @@ class SWATRegressor(ScaledMLPRegressor):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training inputs; at most 16 features.
-        y : array-like of shape (n_samples,)
-            Training targets.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Training targets. Several columns fit one network with shared
+            hidden layers and one output per column, as many as the
+            autoencoder embeds (``max_outputs`` of its config); a single
+            column is the same as a 1-D ``y``.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights of the squared error.
 
@@ -481,7 +491,10 @@ class SWATRegressor(ScaledMLPRegressor):
                 "the temperature anneals down to temperature_final. Swap them, or make them equal for a "
                 "constant temperature."
             )
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=2)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=True, ensure_min_samples=2)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if X.shape[1] > MAX_INPUTS:
             raise ValueError(
@@ -514,6 +527,14 @@ class SWATRegressor(ScaledMLPRegressor):
         from .autoencoder.loading import cached_autoencoder  # here: importing the estimator skips transformers
 
         autoencoder = cached_autoencoder(self.autoencoder, self.revision, str(device))
+        max_outputs = getattr(autoencoder.config, "max_outputs", 1)
+        if self.n_outputs_ > max_outputs:
+            raise ValueError(
+                f"y has {self.n_outputs_} columns, but the autoencoder embeds networks of at most {max_outputs} "
+                f"output{'s' if max_outputs > 1 else ''}. Fit one network per target with "
+                "sklearn.multioutput.MultiOutputRegressor(SWATRegressor()), or use an autoencoder pretrained "
+                "with more outputs (sk-swat pretrain --max-outputs)."
+            )
         fit_rows = {"sample_weight": sample_weight[train], "device": device}
         candidates, loss_curve = latent_search(
             autoencoder, Xs[train], ys[train], settings, seed=seed, verbose=self.verbose, **fit_rows
@@ -521,7 +542,7 @@ class SWATRegressor(ScaledMLPRegressor):
         fit_rows["max_rows"] = _REFINE_ROWS
 
         def validation_mse(mlp):
-            return np.average((mlp.predict(Xs[val]) - ys[val]) ** 2, weights=sample_weight[val])
+            return np.average(_squared_errors(mlp.predict(Xs[val]), ys[val]), weights=sample_weight[val])
 
         weight_decay = 0.0 if self.weight_decay == "auto" else float(self.weight_decay)
         networks = refine_many([c.mlp for c in candidates], Xs[train], ys[train], n_iter=self.refine_iter,
@@ -599,7 +620,7 @@ class SWATRegressor(ScaledMLPRegressor):
         if not np.isfinite(val_mse).any():
             return PAPER_TOLERANCE
         best = int(np.nanargmin(np.where(np.isfinite(val_mse), val_mse, np.nan)))
-        squared = (networks[best].predict(X_val) - y_val) ** 2
+        squared = _squared_errors(networks[best].predict(X_val), y_val)
         share = val_weight / val_weight.sum()
         # Standard error of a weighted mean: sqrt(sum w_i^2 (x_i - mean)^2) / sum w_i.
         standard_error = np.sqrt(np.sum(share**2 * (squared - val_mse[best]) ** 2))
@@ -720,6 +741,12 @@ class SWATRegressor(ScaledMLPRegressor):
         """
         module = self.to_torch(dtype=torch.float32, candidate=candidate)
         return export_onnx(module, path, self.n_features_in_)
+
+
+def _squared_errors(prediction, y):
+    """Squared error of each row, averaged over the outputs of a multi-output ``y``."""
+    squared = (prediction - y) ** 2
+    return squared if squared.ndim == 1 else squared.mean(axis=1)
 
 
 def _pareto_front(candidates):

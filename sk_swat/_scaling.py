@@ -65,7 +65,7 @@ class ScaledMLPRegressor(RegressorMixin, BaseEstimator):
         ----------
         X : ndarray of shape (n_samples, n_features)
             Validated training inputs.
-        y : ndarray of shape (n_samples,)
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Validated training targets.
         sample_weight : ndarray of shape (n_samples,)
             Non-negative row weights.
@@ -73,7 +73,7 @@ class ScaledMLPRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         X_scaled : ndarray of shape (n_kept, n_features)
-        y_scaled : ndarray of shape (n_kept,)
+        y_scaled : ndarray of shape (n_kept,) or (n_kept, n_outputs)
         sample_weight : ndarray of shape (n_kept,)
             The rows of positive weight.
 
@@ -91,11 +91,12 @@ class ScaledMLPRegressor(RegressorMixin, BaseEstimator):
                 f"Only {len(y)} of the {len(positive)} rows have a positive sample_weight; at least 2 are "
                 "needed to fit. Give more rows a weight above zero."
             )
+        columns = y.reshape(len(y), -1)
         self._x_scaler = _RangeScaler(X)
-        self._y_scaler = _RangeScaler(y.reshape(-1, 1))
+        self._y_scaler = _RangeScaler(columns)
         X_scaled = self._x_scaler.transform(X)
-        y_scaled = self._y_scaler.transform(y.reshape(-1, 1))[:, 0]
-        return X_scaled, y_scaled, sample_weight
+        y_scaled = self._y_scaler.transform(columns)
+        return X_scaled, y_scaled[:, 0] if y.ndim == 1 else y_scaled, sample_weight
 
     def predict(self, X):
         """Predict with the found network.
@@ -109,8 +110,9 @@ class ScaledMLPRegressor(RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions, on the scale of the training targets.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions, on the scale of the training targets; 2-D when
+            ``y`` had several columns.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)

@@ -23,17 +23,18 @@ _ONNX_MISSING = (
 class ScaledNetwork(torch.nn.Module):
     """A network between an affine input scaling and the inverse of an affine target scaling.
 
-    ``forward(x) = (net(x * x_scale + x_min)[:, 0] - y_min) / y_scale``: the
-    arithmetic of :class:`~sklearn.preprocessing.MinMaxScaler`'s ``transform``
-    on the inputs and ``inverse_transform`` on the output.
+    ``forward(x) = (net(x * x_scale + x_min) - y_min) / y_scale``, one column
+    per output (a single output as a 1-D tensor): the arithmetic of
+    :class:`~sklearn.preprocessing.MinMaxScaler`'s ``transform`` on the inputs
+    and ``inverse_transform`` on the outputs.
 
     Parameters
     ----------
     net : torch.nn.Module
-        Maps a (n_samples, n_features) tensor of scaled inputs to (n_samples, 1).
+        Maps a (n_samples, n_features) tensor of scaled inputs to (n_samples, n_outputs).
     x_scale, x_min : array-like of shape (n_features,)
         The input scaler's ``scale_`` and ``min_``.
-    y_scale, y_min : float
+    y_scale, y_min : float or array-like of shape (n_outputs,)
         The target scaler's ``scale_`` and ``min_``.
     dtype : torch.dtype, default=torch.float32
         Dtype of the scaling buffers; ``net`` should have the same.
@@ -64,11 +65,11 @@ class ScaledNetwork(torch.nn.Module):
 
         Returns
         -------
-        Tensor of shape (n_samples,)
+        Tensor of shape (n_samples,) or (n_samples, n_outputs)
             Predictions on the scale of the training targets.
         """
-        out = self.net(x * self.x_scale + self.x_min)[:, 0]
-        return (out - self.y_min) / self.y_scale
+        out = (self.net(x * self.x_scale + self.x_min) - self.y_min) / self.y_scale
+        return out[:, 0] if out.shape[1] == 1 else out
 
 
 def scaled_network(mlp, x_scaler, y_scaler, dtype=None):
