@@ -8,6 +8,11 @@ is a handful of large kernels rather than thousands of small ones.
 :func:`refine` trains one network; :func:`prune_to_tolerance` removes the
 smallest weights of a trained network, retraining after each cut, as far as
 a held-out error allows.
+
+All three train networks of one or several outputs: with ``k`` outputs the
+targets have shape (n_samples, k) and the loss is the (weighted) mean over
+rows of the squared error averaged over the outputs, so that one output gives
+the plain mean squared error.
 """
 
 import numpy as np
@@ -51,20 +56,41 @@ def _reinitialised(mlp, rng):
     return SparseMLP(weights, biases, mlp.activations)
 
 
+def _check_targets(y, n_rows, n_outputs, name="y"):
+    """``y`` as a float64 array, checked against ``n_rows`` rows and networks of ``n_outputs`` outputs."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim not in (1, 2) or y.shape[0] != n_rows:
+        raise ValueError(f"{name} must have shape ({n_rows},) or ({n_rows}, n_outputs), got {y.shape}.")
+    if (y.shape[1] if y.ndim == 2 else 1) != n_outputs:
+        expected = f"({n_rows}, {n_outputs})" if n_outputs > 1 else f"({n_rows},) or ({n_rows}, 1)"
+        raise ValueError(f"{name} must have shape {expected} for networks of {n_outputs} output(s), got {y.shape}.")
+    return y
+
+
+def _n_outputs(mlps):
+    """The number of outputs common to ``mlps``; a ``ValueError`` if they differ."""
+    counts = sorted({m.n_outputs for m in mlps})
+    if len(counts) > 1:
+        raise ValueError(f"All networks must have the same number of outputs, got {counts}.")
+    return counts[0]
+
+
 class _Stack:
     """Compact networks of one depth, padded to common widths and stacked as one parameter matrix.
 
     Parameters are flattened per network in the order W_1, b_1, ..., W_out,
     b_out; ``keep`` marks the non-zero (trainable) ones. Padding neurons have
-    no trainable weights, so they never change the output.
+    no trainable weights, so they never change the output. Every network has
+    ``n_outputs`` outputs.
     """
 
     def __init__(self, mlps, device):
         self.mlps = mlps
         self.depth = mlps[0].depth
+        self.n_outputs = _n_outputs(mlps)
         widths = [max(m.hidden_widths[j] for m in mlps) for j in range(self.depth)]
         fan_in = [mlps[0].n_inputs] + widths
-        fan_out = widths + [1]
+        fan_out = widths + [self.n_outputs]
         self.shapes = [(i, o) for i, o in zip(fan_in, fan_out)]
         rows = []
         for m in mlps:
@@ -88,7 +114,15 @@ class _Stack:
         return weights, list(parts[1::2])
 
     def residuals(self, theta, x, y, root_weight, codes, *, jacobian=False):
-        """Weighted residuals (n_networks, n_rows) and, with ``jacobian``, their Jacobian (…, n_params)."""
+        """Weighted residuals and, with ``jacobian``, their Jacobian (…, n_params).
+
+        The residuals have shape (n_networks, n_rows * n_outputs), row by
+        row and within a row output by output; ``y`` has shape (n_rows,) for
+        one output or (n_rows, n_outputs). With one output every operation is
+        the one of a single-output network.
+        """
+        k = self.n_outputs
+        y = y[:, None] if y.ndim == 1 else y
         weights, biases = self.unflatten(theta)
         inputs, slopes = [x], []
         h = x
@@ -98,19 +132,23 @@ class _Stack:
             )
             inputs.append(h)
             slopes.append(slope)
-        residual = (torch.matmul(h, weights[-1])[..., 0] + biases[-1] - y) * root_weight
+        residual = ((torch.matmul(h, weights[-1]) + biases[-1][:, None, :] - y) * root_weight[:, None]).flatten(-2)
         if not jacobian:
             return residual
-        n_networks, n_rows = residual.shape
-        # Backpropagate d(output)/d(pre-activation) for every row, layer by layer.
-        delta = root_weight[:, None].expand(n_networks, n_rows, 1)
+        n_networks, n_rows = residual.shape[0], x.shape[0]
+        # Backpropagate d(output m)/d(pre-activation) for every row and output, layer by layer; the
+        # (row, output) pairs are the rows of delta. Output m's own weights and bias alone reach it.
+        eye = torch.eye(k, dtype=root_weight.dtype, device=root_weight.device)
+        delta = (root_weight[:, None, None] * eye).flatten(0, 1).expand(n_networks, n_rows * k, k)
         columns = []
         for j in range(self.depth, -1, -1):
             below = inputs[j].expand(n_networks, n_rows, -1)
             columns.append(delta)  # bias of layer j
-            columns.append((below[..., :, None] * delta[..., None, :]).flatten(-2))
+            outer = below[:, :, None, :, None] * delta.unflatten(1, (n_rows, k))[..., None, :]
+            columns.append(outer.flatten(-2).flatten(1, 2))
             if j:
-                delta = torch.matmul(delta, weights[j].transpose(1, 2)) * slopes[j - 1]
+                delta = torch.matmul(delta, weights[j].transpose(1, 2))
+                delta = (delta.unflatten(1, (n_rows, k)) * slopes[j - 1][:, :, None, :]).flatten(1, 2)
         return residual, torch.cat(columns[::-1], dim=-1)
 
     def to_mlps(self, theta):
@@ -123,21 +161,23 @@ class _Stack:
         return out
 
 
-def _blocks(n_rows, block_rows=_BLOCK_ROWS):
+def _blocks(n_rows, n_outputs=1):
+    """Slices of rows whose residuals (rows times outputs) number about ``_BLOCK_ROWS``."""
+    block_rows = max(1, _BLOCK_ROWS // n_outputs)
     return [slice(start, min(start + block_rows, n_rows)) for start in range(0, n_rows, block_rows)]
 
 
 def _loss(stack, theta, x, y, root_weight, codes, keep, weight_decay):
-    """Weighted mean squared error plus ``weight_decay`` times the sum of squared trainable parameters."""
+    """Weighted MSE, averaged over outputs, plus ``weight_decay`` times the sum of squared trainable parameters."""
     total = sum(stack.residuals(theta, x[s], y[s], root_weight[s], codes).square().sum(-1)
-                for s in _blocks(x.shape[0]))
-    return total / x.shape[0] + weight_decay * (theta * keep).square().sum(-1)
+                for s in _blocks(x.shape[0], stack.n_outputs))
+    return total / (x.shape[0] * stack.n_outputs) + weight_decay * (theta * keep).square().sum(-1)
 
 
 def _normal_equations(stack, theta, x, y, root_weight, codes):
     """``J^T J`` and ``J^T r`` of every network, summed over blocks of rows."""
     gram = rhs = 0
-    for s in _blocks(x.shape[0]):
+    for s in _blocks(x.shape[0], stack.n_outputs):
         r, jac = stack.residuals(theta, x[s], y[s], root_weight[s], codes, jacobian=True)
         gram = gram + jac.transpose(1, 2) @ jac
         rhs = rhs + (jac.transpose(1, 2) @ r[..., None])[..., 0]
@@ -147,13 +187,15 @@ def _normal_equations(stack, theta, x, y, root_weight, codes):
 def _levenberg_marquardt(stack, x, y, root_weight, n_iter, bar, weight_decay=0.0):
     """Train every network of ``stack`` for at most ``n_iter`` damped Gauss-Newton steps; return its parameters.
 
-    The objective is the weighted MSE plus ``weight_decay`` times the sum of
-    squared trainable parameters (ridge terms on the Gauss-Newton system).
+    The objective is the weighted MSE (averaged over outputs) plus
+    ``weight_decay`` times the sum of squared trainable parameters (ridge
+    terms on the Gauss-Newton system).
     """
     theta, keep = stack.theta.clone(), stack.keep
     n_networks = theta.shape[0]
-    # The system is summed over rows and the loss averaged: the penalty's share of the system is n times its own.
-    ridge = x.shape[0] * weight_decay
+    # The system is summed over rows and outputs and the loss averaged: the penalty's share of the system is
+    # n_rows * n_outputs times its own.
+    ridge = x.shape[0] * stack.n_outputs * weight_decay
     loss = _loss(stack, theta, x, y, root_weight, stack.codes, keep, weight_decay)
     damping = torch.full_like(loss, _INITIAL_DAMPING)
     active = torch.isfinite(loss)
@@ -201,7 +243,10 @@ def refine_many(mlps, X, y, *, sample_weight=None, n_iter=100, n_restarts=0, ran
     Zero weights stay zero, pruned neurons stay pruned and activations stay
     as they are; the non-zero weights and biases are trained on the
     (weighted) mean squared error by Levenberg-Marquardt in float64, all
-    networks and starts together. A network of a few dozen to a few hundred
+    networks and starts together. Networks of several outputs are trained on
+    the squared error averaged over their outputs (the weighted mean over
+    rows of ``mean_m (f_m(x) - y_m) ** 2``), which for one output is the mean
+    squared error. A network of a few dozen to a few hundred
     parameters converges in tens of such steps, where first-order methods
     need thousands. Training starts from the weights of each network and,
     with ``n_restarts``, also from as many fresh random draws of them (as
@@ -212,10 +257,12 @@ def refine_many(mlps, X, y, *, sample_weight=None, n_iter=100, n_restarts=0, ran
     ----------
     mlps : list of SparseMLP
         The networks; their zero weights and pruned neurons stay as they are.
+        All have the same number of outputs.
     X : ndarray of shape (n_samples, n_inputs)
         Inputs.
-    y : ndarray of shape (n_samples,)
-        Targets.
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Targets; (n_samples,) or (n_samples, 1) for networks of one output,
+        (n_samples, n_outputs) for networks of several.
     sample_weight : ndarray of shape (n_samples,), optional
         Row weights of the squared error.
     n_iter : int, default=100
@@ -261,17 +308,35 @@ def refine_many(mlps, X, y, *, sample_weight=None, n_iter=100, n_restarts=0, ran
     >>> trained = refine_many(nets, X, y, n_iter=30)
     >>> [t.n_nonzero == n.n_nonzero for t, n in zip(trained, nets)]
     [True, True]
+
+    Three outputs, trained together on their mean squared error:
+
+    >>> net = SparseMLP.random(2, 1, n_outputs=3, random_state=0)
+    >>> Y = np.column_stack([X[:, 0] * X[:, 1], X[:, 0] ** 2, np.sin(X[:, 1])])
+    >>> trained = refine_many([net], X, Y, n_iter=30)[0]
+    >>> trained.predict(X).shape
+    (200, 3)
     """
     small = [m.compact() for m in mlps]
-    if n_iter <= 0 or not small:
+    if not small:
+        return small
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != small[0].n_inputs:
+        raise ValueError(f"X must have shape (n_samples, {small[0].n_inputs}), got {X.shape}.")
+    y = _check_targets(y, X.shape[0], _n_outputs(small))
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.shape != (X.shape[0],):
+            raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sample_weight.shape}.")
+    if n_iter <= 0:
         return small
     rng = _as_random_state(random_state)
     device = torch.device(device)
     starts = [[m] * include_start + [_reinitialised(m, rng) for _ in range(n_restarts)] for m in small]
     x = torch.as_tensor(X, dtype=torch.float64, device=device)
     t = torch.as_tensor(y, dtype=torch.float64, device=device)
-    w = torch.ones_like(t) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float64,
-                                                                          device=device)
+    w = torch.ones(x.shape[0], dtype=torch.float64, device=device) if sample_weight is None else torch.as_tensor(
+        sample_weight, dtype=torch.float64, device=device)
     root_weight = (w / w.mean()).sqrt()
     subset = polish = None
     if max_rows is not None and x.shape[0] > max_rows:
@@ -312,8 +377,8 @@ def refine(mlp, X, y, **kwargs):
         The network; its zero weights and pruned neurons stay as they are.
     X : ndarray of shape (n_samples, n_inputs)
         Inputs.
-    y : ndarray of shape (n_samples,)
-        Targets.
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Targets, one column per output of ``mlp`` (see :func:`refine_many`).
     **kwargs
         ``sample_weight``, ``n_iter``, ``n_restarts``, ``random_state``,
         ``device``, ``include_start``, ``max_rows``, ``weight_decay`` of
@@ -367,18 +432,21 @@ def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, va
     and the result is kept if its validation MSE is at most ``limit``;
     otherwise the share is halved. It stops when the share is less than one
     parameter. The hardening threshold is so chosen by held-out data rather
-    than learned through a gate.
+    than learned through a gate. For a network of several outputs the
+    validation MSE averages the squared error over the outputs, as the
+    refinement's loss does.
 
     Parameters
     ----------
     mlp : SparseMLP
         A trained network (normally refined on ``X, y``).
     X, y : ndarray
-        Training rows of the refinement.
+        Training rows of the refinement; ``y`` of shape (n_samples,) or
+        (n_samples, n_outputs) as in :func:`refine_many`.
     X_val, y_val : ndarray
-        Held-out rows that judge each step.
+        Held-out rows that judge each step; ``y_val`` shaped as ``y``.
     limit : float
-        Highest validation MSE accepted.
+        Highest validation MSE (averaged over outputs) accepted.
     sample_weight, val_weight : ndarray, optional
         Row weights of the training and validation MSE.
     n_iter : int, default=100
@@ -412,8 +480,15 @@ def prune_to_tolerance(mlp, X, y, X_val, y_val, *, limit, sample_weight=None, va
     >>> small.n_nonzero < dense.n_nonzero
     True
     """
+    X_val = np.asarray(X_val, dtype=np.float64)
+    if X_val.ndim != 2 or X_val.shape[1] != mlp.n_inputs:
+        raise ValueError(f"X_val must have shape (n_samples, {mlp.n_inputs}), got {X_val.shape}.")
+    y_val = _check_targets(y_val, X_val.shape[0], mlp.n_outputs, "y_val")
+    _check_targets(y, np.shape(X)[0], mlp.n_outputs)
+
     def val_mse(net):
-        return float(np.average((net.predict(X_val) - y_val) ** 2, weights=val_weight))
+        squared = (net.predict(X_val).reshape(y_val.shape) - y_val) ** 2
+        return float(np.average(squared if squared.ndim == 1 else squared.mean(axis=1), weights=val_weight))
 
     current, share = mlp.compact(), 0.5
     while (n_removed := int(share * current.n_nonzero)) >= 1:
