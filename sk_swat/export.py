@@ -80,7 +80,7 @@ def scaled_network(mlp, x_scaler, y_scaler, dtype=None):
     mlp : SparseMLP
         The network, on scaled inputs and targets.
     x_scaler, y_scaler : sklearn.preprocessing.MinMaxScaler
-        The fitted scalers of the inputs and of the (one-column) targets.
+        The fitted scalers of the inputs and of the targets (one column per output).
     dtype : torch.dtype, default=None
         Dtype of the parameters and buffers; ``torch.float32`` if None.
 
@@ -115,7 +115,7 @@ def scaled_network(mlp, x_scaler, y_scaler, dtype=None):
 
 
 def export_onnx(module, path, n_features):
-    """Write ``module`` (float32, (n_samples, n_features) -> (n_samples,)) as an ONNX file with input ``X``.
+    """Write ``module`` (float32, (n_samples, n_features) -> (n_samples,) or (n_samples, n_outputs)) as an ONNX file.
 
     float32 because onnxruntime runs LeakyRelu in float32 only; any number of
     rows. Raises ImportError without onnx or onnxscript; returns ``Path(path)``.
