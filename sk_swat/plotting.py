@@ -161,8 +161,8 @@ def plot_architecture(mlp, ax=None, feature_names=None):
     if ax is None:
         ax = _new_axes((2.0 + 1.6 * (mlp.depth + 2), 4.5))
 
-    # Node positions, layer by layer: inputs, kept neurons of each hidden layer, output.
-    kept = [np.ones(mlp.n_inputs, dtype=bool), *mlp.masks, np.ones(1, dtype=bool)]
+    # Node positions, layer by layer: inputs, kept neurons of each hidden layer, outputs.
+    kept = [np.ones(mlp.n_inputs, dtype=bool), *mlp.masks, np.ones(mlp.n_outputs, dtype=bool)]
     spread = float(max(1, max(int(k.sum()) for k in kept) - 1))
     position = []  # per layer: {unit index -> (x, y)}
     for j, keep in enumerate(kept):
@@ -200,7 +200,9 @@ def plot_architecture(mlp, ax=None, feature_names=None):
         ))
     for (x, y), name in zip(kinds["input"], feature_names):
         ax.annotate(name, (x, y), xytext=(-14, 0), textcoords="offset points", ha="right", va="center")
-    ax.annotate("output", kinds["output"][0], xytext=(14, 0), textcoords="offset points", ha="left", va="center")
+    output_names = ["output"] if mlp.n_outputs == 1 else [f"output {k + 1}" for k in range(mlp.n_outputs)]
+    for xy, name in zip(kinds["output"], output_names):
+        ax.annotate(name, xy, xytext=(14, 0), textcoords="offset points", ha="left", va="center")
     for j in range(mlp.depth):
         ax.text(j + 1, -spread / 2 - 0.7, f"layer {j + 1}", ha="center", va="top", fontsize="small")
 

@@ -323,3 +323,10 @@ def test_architecture_labels_the_columns_of_a_dataframe(fitted):
     X = pd.DataFrame(np.random.RandomState(0).uniform(-1, 1, (60, 2)), columns=["height", "width"])
     reg = SWATRegressor(**fitted.get_params()).fit(X, X["height"] * X["width"])
     assert _input_labels(plot_architecture(reg)) == {"height", "width"}
+
+
+def test_plot_architecture_names_every_output_of_a_multi_output_network():
+    ax = plot_architecture(SparseMLP.random(n_inputs=2, depth=2, n_outputs=3, random_state=0))
+    texts = [t.get_text() for t in ax.texts]
+    assert ["output 1", "output 2", "output 3"] == [t for t in texts if t.startswith("output")]
+    plt.close(ax.figure)
