@@ -12,7 +12,7 @@ from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
 from tqdm.auto import tqdm
 
 from ._scaling import ScaledMLPRegressor
@@ -454,8 +454,10 @@ class SWATRegressor(ScaledMLPRegressor):
         return state
 
     def __sklearn_tags__(self):
+        from .autoencoder.loading import embedded_outputs
+
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
+        tags.target_tags.multi_output = embedded_outputs(self.autoencoder, self.revision) > 1
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -492,8 +494,16 @@ class SWATRegressor(ScaledMLPRegressor):
                 "constant temperature."
             )
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=True, ensure_min_samples=2)
+        multi_output = self.__sklearn_tags__().target_tags.multi_output
         if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
+            # Without multi-output support, scikit-learn asks for a warning on a column vector.
+            y = column_or_1d(y, warn=not multi_output)
+        if y.ndim == 2 and not multi_output:
+            raise ValueError(
+                f"y has {y.shape[1]} columns, but the autoencoder embeds networks of one output. Fit one "
+                "network per target with sklearn.multioutput.MultiOutputRegressor(SWATRegressor()), or use an "
+                "autoencoder pretrained with several outputs (sk-swat pretrain --max-outputs)."
+            )
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if X.shape[1] > MAX_INPUTS:
@@ -531,9 +541,9 @@ class SWATRegressor(ScaledMLPRegressor):
         if self.n_outputs_ > max_outputs:
             raise ValueError(
                 f"y has {self.n_outputs_} columns, but the autoencoder embeds networks of at most {max_outputs} "
-                f"output{'s' if max_outputs > 1 else ''}. Fit one network per target with "
-                "sklearn.multioutput.MultiOutputRegressor(SWATRegressor()), or use an autoencoder pretrained "
-                "with more outputs (sk-swat pretrain --max-outputs)."
+                "outputs. Fit one network per target with sklearn.multioutput.MultiOutputRegressor("
+                "SWATRegressor()), or use an autoencoder pretrained with more outputs (sk-swat pretrain "
+                "--max-outputs)."
             )
         fit_rows = {"sample_weight": sample_weight[train], "device": device}
         candidates, loss_curve = latent_search(

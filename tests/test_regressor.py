@@ -232,7 +232,7 @@ def _with(X, i, j, value):
         (lambda X: X, lambda y: np.array(["a"] * len(y)), "could not convert string to float"),
         (lambda X: X + 1j, lambda y: y, "Complex data not supported"),
         (lambda X: X, lambda y: y + 1j, "Complex data not supported"),
-        (lambda X: X, lambda y: np.c_[y, y], r"y should be a 1d array, got an array of shape \(60, 2\)"),
+        (lambda X: X, lambda y: np.c_[y, y], r"y has 2 columns, but the autoencoder embeds networks of one output"),
         (lambda X: X, lambda y: y[:-1], "inconsistent numbers of samples"),
     ],
     ids=["nan-X", "inf-X", "nan-y", "inf-y", "empty", "one-sample", "no-features", "strings-X",

@@ -12,6 +12,7 @@ import contextlib
 import copy
 import functools
 import importlib
+import json
 import os
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from .configuration import CONFIG_CLASSES
 from .modeling import SWATAutoencoder
 from .modeling_cnn import SWATCNNAutoencoder
 
-__all__ = ["load_autoencoder", "cached_autoencoder", "AutoencoderLoadError"]
+__all__ = ["load_autoencoder", "cached_autoencoder", "embedded_outputs", "AutoencoderLoadError"]
 
 #: Directory of the autoencoder that ships with the package (read at call time).
 BUNDLED_DIR = Path(__file__).parent / "pretrained"
@@ -239,6 +240,47 @@ def cached_autoencoder(autoencoder, revision, device):
     if isinstance(autoencoder, SWATPreTrainedModel):
         return copy.deepcopy(autoencoder).to(device).eval().requires_grad_(False)
     return _cached_load(autoencoder, revision, device, _file_versions(autoencoder))
+
+
+def embedded_outputs(autoencoder, revision=None):
+    """The most outputs the autoencoder embeds (``max_outputs`` of its config), read without loading it.
+
+    For the estimator's ``multi_output`` tag, which must not load weights or
+    reach the network: a Hub repo id is looked up in the local cache only.
+
+    Parameters
+    ----------
+    autoencoder : None, str, path-like, SWATAutoencoder or SWATCNNAutoencoder
+        The estimator's ``autoencoder`` parameter.
+    revision : str, default=None
+        The estimator's ``revision`` parameter.
+
+    Returns
+    -------
+    int
+        1 where the config says nothing of outputs, or cannot be read (a
+        missing directory, a repo not downloaded yet): ``fit`` then says
+        what is wrong.
+
+    Examples
+    --------
+    >>> from sk_swat.autoencoder.loading import embedded_outputs
+    >>> embedded_outputs(None) >= 1
+    True
+    """
+    if isinstance(autoencoder, SWATPreTrainedModel):
+        return int(getattr(autoencoder.config, "max_outputs", 1))
+    try:
+        path = BUNDLED_DIR if autoencoder is None else _local_path(autoencoder)
+        if path is None:
+            from huggingface_hub import try_to_load_from_cache
+
+            cached = try_to_load_from_cache(autoencoder, CONFIG_NAME, revision=revision)
+            path = Path(cached).parent if isinstance(cached, str) else None
+        raw = json.loads((path / CONFIG_NAME).read_text()) if path is not None else {}
+        return int(raw.get("max_outputs", 1))
+    except (AutoencoderLoadError, OSError, TypeError, ValueError, AttributeError):
+        return 1
 
 
 @functools.lru_cache(maxsize=4)
