@@ -41,8 +41,9 @@ class SWATAutoencoder(SWATPreTrainedModel):
     ``(7, hidden_size)``. The decoder for depth ``k`` runs ``z`` through a
     GPT-2 stack (shared by all depths or one per depth, see
     ``config.shared_decoder_trunk``) and a linear head to a token matrix of
-    ``config.token_width`` columns (59 for one output; only the depth-``k`` parts are read): weights and biases, activation logits and
-    neuron-mask logits.
+    ``config.token_width`` columns (59 for one output; only the depth-``k``
+    parts are read): weights and biases, activation logits and neuron-mask
+    logits.
 
     Parameters
     ----------

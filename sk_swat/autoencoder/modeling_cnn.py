@@ -82,7 +82,7 @@ class SWATCNNAutoencoder(SWATPreTrainedModel):
 
     - **Encoders**, one per depth, act as a multiplexer: the token matrix of a
       depth-``k`` MLP (its two channels, values divided by ``value_scale``
-      and the ``real`` marks, as a 2 x 7 x 59 image) goes through encoder
+      and the ``real`` marks, as a 2 x 7 x 59 image for one output) goes through encoder
       ``k`` only, ``n_conv_layers`` 3 x 3 convolutions of ``channels``
       maps (every second one halves the width; the others are residual);
       the other encoders contribute zeros. The depth is read from ``real``:
@@ -91,7 +91,7 @@ class SWATCNNAutoencoder(SWATPreTrainedModel):
       layers to the latent ``z`` of shape ``(latent_size,)``.
     - **Decoding**: ``n_fc_layers`` FC layers from ``z`` back to four
       encoder-sized outputs (shared by the depths), one per decoder; decoder
-      ``k`` mirrors encoder ``k`` with transposed convolutions back to a 7 x 59
+      ``k`` mirrors encoder ``k`` with transposed convolutions back to a 7 x ``config.token_width``
       token matrix: weights and biases (in units of ``value_scale``),
       activation and neuron-mask logits, as :class:`SWATAutoencoder` decodes.
 
