@@ -7,7 +7,7 @@ import sys
 
 _SETTINGS_OPTIONS = ("n_mlps", "batch_size", "learning_rate", "n_points", "loss", "p", "functional_weight",
                      "reconstruction_weight", "seed", "checkpoint_every", "biases", "activations", "keep_probability",
-                     "n_neurons")
+                     "n_neurons", "max_outputs")
 #: Model-size options of each --architecture: option -> configuration key.
 _CONFIG_OPTIONS = {
     "gpt": {"hidden_size": "hidden_size", "encoder_layers": "n_encoder_layers",
@@ -46,7 +46,7 @@ def _pretrain(args):
         config["model_type"] = _MODEL_TYPES[args.architecture]
     result = pretrain(
         args.output_dir, settings, config, resume=args.resume, allow_changes=args.allow_change or (),
-        device=args.device, verbose=1,
+        init_from=args.init_from, device=args.device, verbose=1,
     )
     print(json.dumps(result, indent=2))
 
@@ -124,6 +124,11 @@ def build_parser():
     pre.add_argument("--keep-probability", type=float,
                      help="probability that a hidden neuron of a random MLP is kept (default 0.5)")
     pre.add_argument("--n-neurons", type=int, help="keep exactly this many neurons per hidden layer (1-7)")
+    pre.add_argument("--max-outputs", type=int,
+                     help="most outputs of the random MLPs (1-7, default 1); a new model's token layout holds as many")
+    pre.add_argument("--init-from", metavar="DIR",
+                     help="start a new run from the weights of the autoencoder saved in DIR (its sizes; columns of "
+                     "the token layout moved to their places in a wider one); ignored on --resume")
     pre.add_argument("--architecture", choices=("gpt", "cnn"),
                      help="gpt: GPT-2 stacks (SWAT-NN, the default); cnn: the CNN of the 2024 paper")
     pre.add_argument("--hidden-size", type=int, help="gpt: default 128")

@@ -23,7 +23,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .activations import ACTIVATIONS, N_ACTIVATIONS
-from .encoding import TOKEN_WIDTH, layout, split_tokens, tokens_to_mlp
+from .encoding import layout, max_outputs_of, split_tokens, token_width, tokens_to_mlp
 from .mlp import SparseMLP
 from .torch_mlp import real_entries_tensor, token_mlp_forward
 
@@ -212,22 +212,27 @@ class _Relaxation:
     and neurons far from their threshold still feel the data early on;
     "straight_through" uses the hard masks forward and the gentle sigmoid's
     gradient backward, so the search sees the hardened network throughout.
+
+    ``n_outputs`` outputs are read from token matrices whose layout holds
+    ``max_outputs`` (the autoencoder's); the search itself fits one output.
     """
 
-    def __init__(self, depth, n_inputs, settings, device):
+    def __init__(self, depth, n_inputs, settings, device, *, n_outputs=1, max_outputs=1):
         self.depth, self.n_inputs, self.settings = depth, n_inputs, settings
+        self.n_outputs = n_outputs
         # The token entries that hold weights (not biases, activations or masks): gated and penalised at once.
-        lay = layout(depth)
-        weight_entries = torch.zeros(TOKEN_WIDTH, dtype=torch.bool, device=device)
+        lay = layout(depth, max_outputs)
+        width = token_width(max_outputs)
+        weight_entries = torch.zeros(width, dtype=torch.bool, device=device)
         weight_entries[lay.weights[0].start : lay.weights[0].start + n_inputs] = True
         for columns in lay.weights[1:]:
             weight_entries[columns] = True
-        weight_entries[lay.output_weights] = True
+        weight_entries[lay.output_weights.start : lay.output_weights.start + n_outputs] = True
         self.weight_entries = weight_entries
         # Without biases, the bias entries (hidden and output) are read as zeros.
         self.bias_entries = None
         if not settings.fit_biases:
-            self.bias_entries = torch.zeros(TOKEN_WIDTH, dtype=torch.bool, device=device)
+            self.bias_entries = torch.zeros(width, dtype=torch.bool, device=device)
             self.bias_entries[[*lay.biases, lay.output_bias]] = True
         if settings.activation != "search":
             code = ACTIVATIONS.index(settings.activation)
@@ -261,7 +266,7 @@ class _Relaxation:
     def forward(self, x, raw, threshold, temperature, progress):
         """Relaxed outputs (n_candidates, n_rows) and penalties (n_candidates,)."""
         s = self.settings
-        parts = split_tokens(raw, self.depth, self.n_inputs)
+        parts = split_tokens(raw, self.depth, self.n_inputs, self.n_outputs)
         gates, soft, weight_k = self.masks(parts, progress)
         if not s.prune_neurons:
             gates = torch.ones_like(gates)
@@ -276,6 +281,7 @@ class _Relaxation:
             x, gated, self.depth, self.n_inputs,
             activation_probs=self.activation_probs(parts, temperature),
             mask_probs=gates,
+            n_outputs=self.n_outputs,
         )
         penalty = torch.zeros(raw.shape[0], device=raw.device)
         if s.lambda_s:
@@ -289,7 +295,7 @@ class _Relaxation:
     def harden(self, raw, threshold):
         """Hard SparseMLP of one decoded candidate (numpy token matrix)."""
         values = raw.copy()
-        lay = layout(self.depth)
+        lay = layout(self.depth, max_outputs_of(values))
         if self.settings.prune_neurons:
             values[:, lay.masks] = 1.0 / (1.0 + np.exp(-values[:, lay.masks]))
         else:
@@ -299,7 +305,7 @@ class _Relaxation:
         if self.fixed_activation is not None:
             for sl in lay.activations:
                 values[:, sl] = self.fixed_activation.cpu().numpy()
-        return tokens_to_mlp(values, self.depth, self.n_inputs, weight_threshold=threshold)
+        return tokens_to_mlp(values, self.depth, self.n_inputs, n_outputs=self.n_outputs, weight_threshold=threshold)
 
 
 class _NoImprovement:
@@ -340,6 +346,11 @@ class _NoImprovement:
         return n_run - self.last_improved >= self.patience
 
 
+def _max_outputs(autoencoder):
+    """Outputs the autoencoder's token layout holds (1 for a config written before the field existed)."""
+    return int(getattr(autoencoder.config, "max_outputs", 1))
+
+
 def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device):
     """Random starting latents.
 
@@ -354,6 +365,7 @@ def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device)
         return torch.randn(shape, generator=generator, device=device)
     from .autoencoder.random_mlps import random_mlp_tokens
 
+    max_outputs = _max_outputs(autoencoder)
     draw = {}
     if settings.init == "smooth":
         draw = {"keep_probability": torch.linspace(1.0, 0.5, settings.n_restarts), "activations": ("sigmoid", "tanh")}
@@ -363,9 +375,11 @@ def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device)
     with torch.no_grad():
         for depth in depths:
             tokens = random_mlp_tokens(
-                settings.n_restarts, depth, n_inputs, generator=generator, device=device, **draw
+                settings.n_restarts, depth, n_inputs, generator=generator, device=device, max_outputs=max_outputs,
+                **draw,
             )
-            latents.append(autoencoder.encode(tokens, real_entries_tensor(depth, n_inputs, device)))
+            real = real_entries_tensor(depth, n_inputs, device, max_outputs=max_outputs)
+            latents.append(autoencoder.encode(tokens, real))
     return torch.cat(latents)
 
 
@@ -428,7 +442,8 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
     depths = list(settings.depths)
     sizes = [settings.n_restarts] * len(depths)
     n_candidates = sum(sizes)
-    relaxations = [_Relaxation(k, n_inputs, settings, device) for k in depths]
+    max_outputs = _max_outputs(autoencoder)
+    relaxations = [_Relaxation(k, n_inputs, settings, device, max_outputs=max_outputs) for k in depths]
 
     z = _initial_latents(autoencoder, depths, settings, n_inputs, generator, device)
     starts = _hardened(autoencoder, relaxations, z, torch.zeros(n_candidates), sizes)

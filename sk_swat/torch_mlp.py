@@ -15,7 +15,7 @@ from .encoding import real_entries, split_tokens
 __all__ = ["real_entries_tensor", "token_mlp_forward"]
 
 
-def real_entries_tensor(depth, n_inputs, device=None):
+def real_entries_tensor(depth, n_inputs, device=None, *, n_outputs=1, max_outputs=1):
     """:func:`sk_swat.encoding.real_entries` as a float32 tensor on ``device``.
 
     Parameters
@@ -26,10 +26,14 @@ def real_entries_tensor(depth, n_inputs, device=None):
         Number of inputs.
     device : torch.device, optional
         Device of the result.
+    n_outputs : int, default=1
+        Number of outputs.
+    max_outputs : int, default=1
+        Outputs the layout holds (see :func:`sk_swat.encoding.token_width`).
 
     Returns
     -------
-    Tensor of shape (N_TOKENS, TOKEN_WIDTH)
+    Tensor of shape (N_TOKENS, token_width(max_outputs))
         1.0 where the token matrix of such an MLP has a real entry, 0.0 at padding.
 
     Examples
@@ -39,18 +43,19 @@ def real_entries_tensor(depth, n_inputs, device=None):
     >>> mask.shape, mask.dtype
     (torch.Size([7, 59]), torch.float32)
     """
-    return torch.tensor(real_entries(depth, n_inputs), device=device)
+    return torch.tensor(real_entries(depth, n_inputs, n_outputs=n_outputs, max_outputs=max_outputs), device=device)
 
 
-def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_probs):
+def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_probs, n_outputs=1):
     """Evaluate a batch of MLPs written as token matrices.
 
     Parameters
     ----------
     x : Tensor of shape (n_points, n_inputs) or (batch, n_points, n_inputs)
         Inputs, shared by the batch or one set per MLP.
-    tokens : Tensor of shape (batch, N_TOKENS, width)
-        Token matrices; only the weight, bias and output columns are read.
+    tokens : Tensor of shape (batch, N_TOKENS, token_width(max_outputs))
+        Token matrices; only the weight, bias and output columns are read
+        (``max_outputs`` is read from their width).
     depth : int
         Number of hidden layers.
     n_inputs : int
@@ -60,10 +65,12 @@ def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_prob
         softmax for a relaxed MLP, one-hot for a hard one).
     mask_probs : Tensor of shape (batch, MAX_NEURONS, depth)
         Multiplier on every neuron's output (soft or hard neuron masks).
+    n_outputs : int, default=1
+        Number of outputs of the MLPs, 1 to ``max_outputs``.
 
     Returns
     -------
-    Tensor of shape (batch, n_points)
+    Tensor of shape (batch, n_points), or (batch, n_points, n_outputs) if n_outputs > 1
         Output of every MLP at every point.
 
     Examples
@@ -85,7 +92,7 @@ def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_prob
     >>> y.shape
     torch.Size([3, 4])
     """
-    parts = split_tokens(tokens, depth, n_inputs)
+    parts = split_tokens(tokens, depth, n_inputs, n_outputs)
     weights = parts["weights"] + [parts["output_weights"]]
     # A neuron's mask scales its activation weights, a (batch, neurons, 3) tensor, rather than its
     # outputs at every point; biases are added by the batched matrix product itself.
@@ -96,4 +103,5 @@ def token_mlp_forward(x, tokens, depth, n_inputs, *, activation_probs, mask_prob
         bias = parts["biases"][j].unsqueeze(1)
         z = torch.baddbmm(bias, x, first) if j == 0 else torch.baddbmm(bias, h, weights[j])
         h = mixed_activation(z, mixing[:, None, :, j, :])
-    return torch.einsum("bph,bh->bp", h, weights[depth]) + parts["output_bias"].unsqueeze(1)
+    out = torch.einsum("bph,bhk->bpk", h, weights[depth]) + parts["output_bias"].unsqueeze(1)
+    return out.squeeze(-1) if n_outputs == 1 else out

@@ -102,7 +102,7 @@ def test_random_tokens_structure_and_ranges():
     assert not tokens[..., layout(4).masks.stop - 1].any()  # no 4th layer mask for depth 3
     weights = torch.cat([w.reshape(-1) for w in parts["weights"]] + [parts["output_weights"].reshape(-1)])
     assert weights.abs().max() <= 5.0 and weights.abs().max() > 4.9
-    biases = torch.cat([b.reshape(-1) for b in parts["biases"]] + [parts["output_bias"]])
+    biases = torch.cat([b.reshape(-1) for b in parts["biases"]] + [parts["output_bias"].reshape(-1)])
     assert biases.abs().max() <= 1.0 and biases.abs().max() > 0.99
     for j in range(depth):
         pruned = masks[..., j] == 0

@@ -47,7 +47,7 @@ def test_layout_columns_by_hand():
     assert lay.weights == (slice(0, 16), slice(20, 27), slice(31, 38), slice(42, 49))
     assert lay.biases == (16, 27, 38, 49)
     assert lay.activations == (slice(17, 20), slice(28, 31), slice(39, 42), slice(50, 53))
-    assert (lay.output_weights, lay.output_bias) == (53, 54)
+    assert (lay.output_weights, lay.output_bias) == (slice(53, 54), 54)
     assert lay.masks == slice(55, 59)
     # Shallower MLPs use the same columns, minus the deeper blocks.
     for depth in DEPTHS:
@@ -56,16 +56,16 @@ def test_layout_columns_by_hand():
         assert sub.weights == lay.weights[:depth]
         assert sub.biases == lay.biases[:depth]
         assert sub.activations == lay.activations[:depth]
-        assert (sub.output_weights, sub.output_bias) == (53, 54)
+        assert (sub.output_weights, sub.output_bias) == (slice(53, 54), 54)
         assert sub.masks == slice(55, 55 + depth)
 
 
 def test_depth4_layout_partitions_every_column():
     lay = layout(4)
     cols = []
-    for s in lay.weights + lay.activations + (lay.masks,):
+    for s in lay.weights + lay.activations + (lay.masks, lay.output_weights):
         cols += list(range(s.start, s.stop))
-    cols += list(lay.biases) + [lay.output_weights, lay.output_bias]
+    cols += list(lay.biases) + [lay.output_bias]
     assert sorted(cols) == list(range(TOKEN_WIDTH))
 
 
@@ -198,8 +198,8 @@ def test_split_tokens_on_batched_torch_tensors_returns_views():
     assert parts["biases"][1].shape == (2, 3, 7)
     assert parts["activations"][0].shape == (2, 3, 7, 3)
     assert parts["masks"].shape == (2, 3, 7, 2)
-    assert parts["output_weights"].shape == (2, 3, 7)
-    assert parts["output_bias"].shape == (2, 3)
+    assert parts["output_weights"].shape == (2, 3, 7, 1)
+    assert parts["output_bias"].shape == (2, 3, 1)
     parts["weights"][1][...] = 1.0
     parts["output_bias"][...] = 2.0
     assert tokens[..., 20:27].eq(1).all() and tokens.sum() == 2 * 3 * (49 + 2)
@@ -279,7 +279,7 @@ def test_mlp_too_big_for_the_layout_raises():
         mlp_to_tokens(SparseMLP.random(2, 5, random_state=0))
 
 
-@pytest.mark.parametrize("shape", [(7, 58), (7, 60), (8, 59), (6, 59), (59, 7)])
+@pytest.mark.parametrize("shape", [(7, 58), (7, 66), (8, 59), (6, 59), (59, 7), (7,)])
 def test_tokens_to_mlp_rejects_wrong_matrix_shape(shape):
     # A token matrix must be (N_TOKENS, TOKEN_WIDTH); anything else is a caller's mistake that
     # should be reported, not silently read as a different network.

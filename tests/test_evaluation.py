@@ -87,7 +87,7 @@ def test_perfect_decoding_has_zero_error():
         lay = layout(depth)
         noisy = tokens.clone()
         noisy[..., : lay.activations[-1].stop] *= 1.1
-        noisy[..., [lay.output_weights, lay.output_bias]] *= 1.1
+        noisy[..., [lay.output_weights.start, lay.output_bias]] *= 1.1
         rel, pct = decoder_errors(x, tokens, depth, 2, [noisy] * MAX_DEPTH)
         assert np.all(rel[:, depth - 1] > 0) and np.all(pct[:, depth - 1] > 0)
 

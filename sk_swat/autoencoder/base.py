@@ -30,11 +30,11 @@ def weights_sha256(path):
 
 
 @lru_cache(maxsize=None)
-def _output_scale(depth, value_scale):
+def _output_scale(depth, value_scale, max_outputs=1):
     # Weights and biases are decoded in units of value_scale; logits are not.
     # (Not a buffer: transformers' loading leaves non-persistent buffers uninitialised.)
-    lay = encoding.layout(depth)
-    scale = torch.full((encoding.TOKEN_WIDTH,), value_scale)
+    lay = encoding.layout(depth, max_outputs)
+    scale = torch.full((encoding.token_width(max_outputs),), value_scale)
     for s in lay.activations:
         scale[s] = 1.0
     scale[lay.masks] = 1.0
@@ -71,9 +71,9 @@ class SWATPreTrainedModel(PreTrainedModel):
 
         Parameters
         ----------
-        values : Tensor of shape (batch, N_TOKENS, TOKEN_WIDTH)
+        values : Tensor of shape (batch, N_TOKENS, config.token_width)
             First channel: weights, biases, activation one-hots, masks.
-        real : Tensor of shape (N_TOKENS, TOKEN_WIDTH) or (batch, N_TOKENS, TOKEN_WIDTH)
+        real : Tensor of shape (N_TOKENS, config.token_width) or (batch, N_TOKENS, config.token_width)
             Second channel: 1 at real entries.
 
         Returns
@@ -85,7 +85,8 @@ class SWATPreTrainedModel(PreTrainedModel):
 
     def _scaled(self, out, depth):
         """Raw decoder output ``out`` with weights and biases in units of ``value_scale``."""
-        return out * _output_scale(depth, float(self.config.value_scale)).to(out.device, out.dtype)
+        scale = _output_scale(depth, float(self.config.value_scale), int(self.config.max_outputs))
+        return out * scale.to(out.device, out.dtype)
 
     def decode(self, z, depth):
         """Decode latents to token matrices of depth-``depth`` MLPs.
@@ -99,7 +100,7 @@ class SWATPreTrainedModel(PreTrainedModel):
 
         Returns
         -------
-        Tensor of shape (batch, N_TOKENS, TOKEN_WIDTH)
+        Tensor of shape (batch, N_TOKENS, config.token_width)
             Raw decoder output: weights and biases as values, activation and
             mask columns as logits.
         """
@@ -139,7 +140,7 @@ class SWATPreTrainedModel(PreTrainedModel):
         Returns
         -------
         list of Tensor
-            One (size, N_TOKENS, TOKEN_WIDTH) tensor per group. A shared
+            One (size, N_TOKENS, config.token_width) tensor per group. A shared
             trunk runs once over the whole batch.
         """
         if self._shared_trunk:
@@ -152,9 +153,9 @@ class SWATPreTrainedModel(PreTrainedModel):
 
         Parameters
         ----------
-        tokens : Tensor of shape (batch, N_TOKENS, TOKEN_WIDTH)
+        tokens : Tensor of shape (batch, N_TOKENS, config.token_width)
             First channel of the token matrices (see ``encode``).
-        real : Tensor of shape (N_TOKENS, TOKEN_WIDTH) or (batch, N_TOKENS, TOKEN_WIDTH)
+        real : Tensor of shape (N_TOKENS, config.token_width) or (batch, N_TOKENS, config.token_width)
             Second channel: 1 at real entries.
 
         Returns

@@ -4,7 +4,9 @@ from transformers import PretrainedConfig
 
 from .. import encoding
 
-#: Version of the token layout; a checkpoint written for another layout cannot be read.
+#: Version of the token layout; a checkpoint written for another layout cannot be read. The layouts
+#: of more than one output (``max_outputs``) keep version 1: ``max_outputs=1`` is that layout column
+#: for column, and a wider one has another ``token_width``, which older versions refuse.
 LAYOUT_VERSION = 1
 
 __all__ = ["SWATAutoencoderConfig", "SWATCNNAutoencoderConfig", "config_class"]
@@ -30,16 +32,19 @@ class _TokenLayoutConfig(PretrainedConfig):
         value_scale=5.0,
         layout_version=LAYOUT_VERSION,
         n_tokens=encoding.N_TOKENS,
-        token_width=encoding.TOKEN_WIDTH,
+        token_width=None,
         max_depth=encoding.MAX_DEPTH,
         max_inputs=encoding.MAX_INPUTS,
         activations=encoding.ACTIVATIONS,
+        max_outputs=1,
         **kwargs,
     ):
         self.value_scale = value_scale
         self.layout_version = layout_version
         self.n_tokens = n_tokens
-        self.token_width = token_width
+        self.max_outputs = max_outputs
+        # It follows from max_outputs; recorded so that older versions refuse a wider layout.
+        self.token_width = _token_width(max_outputs) if token_width is None else token_width
         self.max_depth = max_depth
         self.max_inputs = max_inputs
         self.activations = list(activations)
@@ -48,7 +53,7 @@ class _TokenLayoutConfig(PretrainedConfig):
     @classmethod
     def architecture_names(cls):
         """The parameters that make the model: a resumed pretraining run cannot change them."""
-        return ("model_type", *cls.size_names, *cls.other_architecture_names, "value_scale")
+        return ("model_type", *cls.size_names, *cls.other_architecture_names, "value_scale", "max_outputs")
 
     def describe(self):
         """The architecture and the parameters that make the model, in one line, for reports.
@@ -63,7 +68,9 @@ class _TokenLayoutConfig(PretrainedConfig):
         >>> SWATCNNAutoencoderConfig().describe()
         'CNN, channels=8, latent_size=128, n_conv_layers=7, n_fc_layers=4, fc_size=128, value_scale=5.0'
         """
-        sizes = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.architecture_names()[1:])
+        # max_outputs only when it is not the one-output layout, so that reports read as they did before it.
+        names = [n for n in self.architecture_names()[1:] if n != "max_outputs" or self.max_outputs != 1]
+        sizes = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
         return f"{self.architecture_label}, {sizes}"
 
     def check_compatible(self):
@@ -76,10 +83,16 @@ class _TokenLayoutConfig(PretrainedConfig):
         value_scale = getattr(self, "value_scale", None)
         if isinstance(value_scale, bool) or not isinstance(value_scale, (int, float)) or not value_scale > 0:
             raise ValueError(f"value_scale must be a positive number, got {value_scale!r}.")
+        max_outputs = getattr(self, "max_outputs", 1)
+        if _token_width(max_outputs) is None:
+            raise ValueError(
+                f"max_outputs must be an integer from 1 to {encoding.MAX_OUTPUTS} (the outputs the token layout "
+                f"holds), got {max_outputs!r}."
+            )
         expected = {
             "layout_version": LAYOUT_VERSION,
             "n_tokens": encoding.N_TOKENS,
-            "token_width": encoding.TOKEN_WIDTH,
+            "token_width": _token_width(max_outputs),
             "max_depth": encoding.MAX_DEPTH,
             "max_inputs": encoding.MAX_INPUTS,
             "activations": list(encoding.ACTIVATIONS),
@@ -87,6 +100,13 @@ class _TokenLayoutConfig(PretrainedConfig):
         found = {key: getattr(self, key, None) for key in expected}
         found["activations"] = list(found["activations"] or [])
         wrong = {k: v for k, v in found.items() if v != expected[k]}
+        if set(wrong) == {"token_width"}:
+            raise ValueError(
+                f"token_width={self.token_width!r} does not match max_outputs={max_outputs!r}: a token matrix of "
+                f"up to {max_outputs} outputs has {expected['token_width']} columns ({encoding.TOKEN_WIDTH - 1} + "
+                "max_outputs). Leave token_width out (it follows from max_outputs), or give the max_outputs the "
+                "model was made for."
+            )
         if wrong:
             raise ValueError(
                 "This autoencoder was written for a different MLP token layout "
@@ -97,6 +117,14 @@ class _TokenLayoutConfig(PretrainedConfig):
 
     def _check_sizes(self):
         """Checks of the sizes beyond their being positive integers (none by default)."""
+
+
+def _token_width(max_outputs):
+    """:func:`sk_swat.encoding.token_width` of ``max_outputs``, or None if it is not a valid count."""
+    try:
+        return encoding.token_width(max_outputs)
+    except (TypeError, ValueError):
+        return None
 
 
 class SWATAutoencoderConfig(_TokenLayoutConfig):
@@ -131,7 +159,12 @@ class SWATAutoencoderConfig(_TokenLayoutConfig):
         defaults): ``layout_version``, ``n_tokens``, ``token_width``,
         ``max_depth``, ``max_inputs`` (those of :mod:`sk_swat.encoding`: 7,
         59, 4 and 16) and ``activations`` (the candidates in one-hot order).
-        The rest goes to :class:`transformers.PretrainedConfig`.
+        ``max_outputs`` (int, default 1): the most outputs of the MLPs the
+        model encodes, 1 to :data:`~sk_swat.encoding.MAX_OUTPUTS`;
+        ``token_width`` follows from it (:func:`sk_swat.encoding.token_width`)
+        and a config whose ``token_width`` does not is refused. A
+        ``config.json`` without it (written before it existed) is read as
+        ``max_outputs=1``. The rest goes to :class:`transformers.PretrainedConfig`.
 
     Examples
     --------
@@ -139,6 +172,8 @@ class SWATAutoencoderConfig(_TokenLayoutConfig):
     >>> config = SWATAutoencoderConfig(hidden_size=64)
     >>> config.latent_shape
     (7, 64)
+    >>> SWATAutoencoderConfig(max_outputs=3).token_width
+    61
     """
 
     model_type = "swat_autoencoder"
@@ -201,7 +236,8 @@ class SWATCNNAutoencoderConfig(_TokenLayoutConfig):
     **kwargs
         ``value_scale`` and the token layout (``layout_version``, ``n_tokens``, ``token_width``,
         ``max_depth``, ``max_inputs``, ``activations``, as in
-        :class:`SWATAutoencoderConfig`; leave them at their defaults) and
+        :class:`SWATAutoencoderConfig`; leave them at their defaults),
+        ``max_outputs`` (default 1, as in :class:`SWATAutoencoderConfig`) and
         :class:`transformers.PretrainedConfig`'s parameters.
 
     Examples

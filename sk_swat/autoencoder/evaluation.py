@@ -75,7 +75,7 @@ def _model_device(model, device):
 
 
 @torch.no_grad()
-def decoder_errors(x, tokens, depth, n_inputs, decoded):
+def decoder_errors(x, tokens, depth, n_inputs, decoded, n_outputs=1):
     """Relative and percentage errors of decoded MLPs against the MLPs they encode, as arrays.
 
     :func:`~sk_swat.autoencoder.functional.per_decoder_errors`, with NaN
@@ -85,7 +85,7 @@ def decoder_errors(x, tokens, depth, n_inputs, decoded):
     ----------
     x : Tensor of shape (n_points, n_inputs)
         Inputs.
-    tokens : Tensor of shape (batch, N_TOKENS, TOKEN_WIDTH)
+    tokens : Tensor of shape (batch, N_TOKENS, token_width(max_outputs))
         The original MLPs as token matrices.
     depth : int
         Depth of the original MLPs.
@@ -94,6 +94,8 @@ def decoder_errors(x, tokens, depth, n_inputs, decoded):
     decoded : list of Tensor
         Raw output of every depth's decoder, as for
         :func:`~sk_swat.autoencoder.functional.per_decoder_errors`.
+    n_outputs : int, default=1
+        Number of outputs of the original MLPs (errors are averaged over them).
 
     Returns
     -------
@@ -122,7 +124,7 @@ def decoder_errors(x, tokens, depth, n_inputs, decoded):
     >>> relative.shape, float(relative[:, 1].max()), float(percentage[:, 1].max())
     ((5, 4), 0.0, 0.0)
     """
-    relative, percentage = per_decoder_errors(x, tokens, depth, n_inputs, decoded)
+    relative, percentage = per_decoder_errors(x, tokens, depth, n_inputs, decoded, n_outputs)
     relative, percentage = relative.double().cpu().numpy(), percentage.double().cpu().numpy()
     return np.nan_to_num(relative, nan=np.inf), np.nan_to_num(percentage, nan=np.inf)
 
@@ -165,6 +167,7 @@ def fidelity(
     batch_size=250,
     drop_rates=DROP_RATES,
     mlp_options=None,
+    n_outputs=1,
     device=None,
 ):
     """Reconstruction fidelity of an autoencoder on held-out random MLPs.
@@ -208,6 +211,10 @@ def fidelity(
         autoencoder was pretrained by
         (:meth:`~sk_swat.autoencoder.pretraining.PretrainSettings.mlp_options`).
         None draws them as the default pretraining does.
+    n_outputs : int, default=1
+        Outputs of the held-out MLPs, 1 to the model's ``config.max_outputs``;
+        an MLP's errors are averaged over its outputs (each relative error
+        normalised by the variance of its own output).
     device : str or torch.device, default=None
         Where to compute: None for the model's device.
 
@@ -252,6 +259,9 @@ def fidelity(
     n_points = _check_int("n_points", n_points, 2)
     seed = _check_int("seed", seed, 0)
     batch_size = _check_int("batch_size", batch_size, 1)
+    max_outputs = int(getattr(model.config, "max_outputs", 1))
+    n_outputs = _check_int("n_outputs", n_outputs, 1, max_outputs)
+    layout = {"n_outputs": n_outputs, "max_outputs": max_outputs}
     drop_rates = tuple(float(r) for r in drop_rates)
     if not drop_rates or not all(0 <= r < 1 for r in drop_rates):
         raise ValueError(f"drop_rates must be a non-empty sequence of rates in [0, 1), got {drop_rates}.")
@@ -263,7 +273,9 @@ def fidelity(
     held_out = []
     for depth in range(1, encoding.MAX_DEPTH + 1):
         groups = [
-            random_mlp_tokens(int(size), depth, n_inputs, drop_rate=rate, generator=g, **(mlp_options or {}))
+            random_mlp_tokens(
+                int(size), depth, n_inputs, drop_rate=rate, generator=g, **layout, **(mlp_options or {})
+            )
             for size, rate in zip(shares, drop_rates)
             if size
         ]
@@ -272,12 +284,12 @@ def fidelity(
     x = x.to(device)
     rows, pooled = [], ([], [])
     for depth, tokens in held_out:
-        real = real_entries_tensor(depth, n_inputs, device)
+        real = real_entries_tensor(depth, n_inputs, device, **layout)
         relative, percentage = [], []
         for batch in torch.split(tokens, batch_size):
             batch = batch.to(device)
             decoded = model.decode_all(model.encode(batch, real))
-            rel, pct = decoder_errors(x, batch, depth, n_inputs, decoded)
+            rel, pct = decoder_errors(x, batch, depth, n_inputs, decoded, n_outputs)
             relative.append(rel)
             percentage.append(pct)
         relative, percentage = np.concatenate(relative), np.concatenate(percentage)
@@ -391,8 +403,9 @@ def smoothness_map(
     x = sample_inputs(n_points, n_inputs, generator=g).to(device)
     shape = tuple(model.config.latent_shape)
     if base == "encode":
-        tokens = random_mlp_tokens(1, depth, n_inputs, generator=g).to(device)
-        z = model.encode(tokens, real_entries_tensor(depth, n_inputs, device))[0]
+        max_outputs = int(getattr(model.config, "max_outputs", 1))  # a one-output MLP in the model's layout
+        tokens = random_mlp_tokens(1, depth, n_inputs, generator=g, max_outputs=max_outputs).to(device)
+        z = model.encode(tokens, real_entries_tensor(depth, n_inputs, device, max_outputs=max_outputs))[0]
     else:
         z = torch.randn(shape, generator=g).to(device)
     flat = z.reshape(-1).float()

@@ -38,14 +38,14 @@ def sample_inputs(n_points, n_inputs, *, generator=None, device=None):
     return torch.rand(n_points, n_inputs, generator=generator, device=device) * 2 - 1
 
 
-def decoded_forward(x, raw, depth, n_inputs, *, hard=False):
+def decoded_forward(x, raw, depth, n_inputs, *, hard=False, n_outputs=1):
     """Evaluate decoder output as MLPs.
 
     Parameters
     ----------
     x : Tensor of shape (n_points, n_inputs)
         Inputs at which every MLP is evaluated.
-    raw : Tensor of shape (batch, N_TOKENS, width)
+    raw : Tensor of shape (batch, N_TOKENS, token_width(max_outputs))
         Decoder output: mask and activation columns hold logits.
     depth : int
         Number of hidden layers.
@@ -54,10 +54,13 @@ def decoded_forward(x, raw, depth, n_inputs, *, hard=False):
     hard : bool, default=False
         False: sigmoid masks and softmax activations (training). True: masks
         thresholded at 0.5 and the arg-max activation (what a search keeps).
+    n_outputs : int, default=1
+        Number of outputs of the decoded MLPs (the first ``n_outputs`` output
+        columns are read).
 
     Returns
     -------
-    Tensor of shape (batch, n_points)
+    Tensor of shape (batch, n_points), or (batch, n_points, n_outputs) if n_outputs > 1
         Output of every MLP at every point.
 
     Examples
@@ -74,7 +77,7 @@ def decoded_forward(x, raw, depth, n_inputs, *, hard=False):
     >>> f_hat.shape, torch.allclose(f_hat, hard_forward(x, tokens, 1, 2))
     (torch.Size([3, 5]), True)
     """
-    parts = split_tokens(raw, depth, n_inputs)
+    parts = split_tokens(raw, depth, n_inputs, n_outputs)
     logits = torch.stack(parts["activations"], dim=-2)
     if hard:
         act = torch.nn.functional.one_hot(logits.argmax(-1), logits.shape[-1]).to(raw.dtype)
@@ -82,17 +85,38 @@ def decoded_forward(x, raw, depth, n_inputs, *, hard=False):
     else:
         act = logits.softmax(-1)
         mask = parts["masks"].sigmoid()
-    return token_mlp_forward(x, raw, depth, n_inputs, activation_probs=act, mask_probs=mask)
+    return token_mlp_forward(x, raw, depth, n_inputs, activation_probs=act, mask_probs=mask, n_outputs=n_outputs)
+
+
+def _per_mlp(error, f, f_hat, eps):
+    """``error`` over the points (last dimension) of (batch, n_points) tensors, or, for
+    (batch, n_points, n_outputs) tensors, of each output, averaged over the outputs."""
+    if f.dim() == 3:
+        return error(f.transpose(-1, -2), f_hat.transpose(-1, -2), eps).mean(-1)
+    return error(f, f_hat, eps)
+
+
+def _relative_error(f, f_hat, eps):
+    num = (f - f_hat).square().sum(-1)
+    den = (f - f.mean(-1, keepdim=True)).square().sum(-1)
+    return num / (den + eps * f.shape[-1])
+
+
+def _percentage_error(f, f_hat, eps):
+    return 100 * ((f - f_hat).abs() / (f.abs() + eps)).median(-1).values
 
 
 def relative_error(f, f_hat, eps=1e-6):
     """Relative functional error ``sum((f - f_hat)^2) / sum((f - mean f)^2)`` per MLP.
 
+    With several outputs, the error of each output (normalised by the
+    variance of that output) averaged over the outputs.
+
     Parameters
     ----------
-    f : Tensor of shape (batch, n_points)
+    f : Tensor of shape (batch, n_points) or (batch, n_points, n_outputs)
         Reference outputs (the encoded MLPs).
-    f_hat : Tensor of shape (batch, n_points)
+    f_hat : Tensor of the shape of ``f``
         Approximate outputs (the decoded MLPs).
     eps : float, default=1e-6
         Added to the denominator so that a constant ``f`` gives a finite value.
@@ -108,22 +132,24 @@ def relative_error(f, f_hat, eps=1e-6):
     >>> from sk_swat.autoencoder.functional import relative_error
     >>> relative_error(torch.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[1.0, 2.0, 4.0]]))
     tensor([0.5000])
+    >>> f = torch.tensor([[[1.0, 0.0], [2.0, 0.0], [3.0, 2.0]]])  # two outputs
+    >>> relative_error(f, f + torch.tensor([0.0, 0.0, 1.0])[:, None])  # (0.5 + 3/8) / 2
+    tensor([0.4375])
     """
-    num = (f - f_hat).square().sum(-1)
-    den = (f - f.mean(-1, keepdim=True)).square().sum(-1)
-    return num / (den + eps * f.shape[-1])
+    return _per_mlp(_relative_error, f, f_hat, eps)
 
 
 def percentage_error(f, f_hat, eps=1e-8):
     """Median percentage error of the 2024 paper, per MLP.
 
-    ``median over points of |f - f_hat| / (|f| + eps)``, times 100.
+    ``median over points of |f - f_hat| / (|f| + eps)``, times 100; with
+    several outputs, averaged over the outputs.
 
     Parameters
     ----------
-    f : Tensor of shape (batch, n_points)
+    f : Tensor of shape (batch, n_points) or (batch, n_points, n_outputs)
         Reference outputs (the encoded MLPs).
-    f_hat : Tensor of shape (batch, n_points)
+    f_hat : Tensor of the shape of ``f``
         Approximate outputs (the decoded MLPs).
     eps : float, default=1e-8
         Added to ``|f|`` so that zeros of ``f`` give a finite value.
@@ -141,10 +167,10 @@ def percentage_error(f, f_hat, eps=1e-8):
     >>> percentage_error(f, 1.1 * f)
     tensor([10.0000])
     """
-    return 100 * ((f - f_hat).abs() / (f.abs() + eps)).median(-1).values
+    return _per_mlp(_percentage_error, f, f_hat, eps)
 
 
-def per_decoder_errors(x, tokens, depth, n_inputs, decoded):
+def per_decoder_errors(x, tokens, depth, n_inputs, decoded, n_outputs=1):
     """Errors of every depth's decoding of MLPs against the MLPs that were encoded.
 
     The measure of the autoencoder's fidelity, written once: pretraining
@@ -156,7 +182,7 @@ def per_decoder_errors(x, tokens, depth, n_inputs, decoded):
     ----------
     x : Tensor of shape (n_points, n_inputs)
         Inputs.
-    tokens : Tensor of shape (batch, N_TOKENS, TOKEN_WIDTH)
+    tokens : Tensor of shape (batch, N_TOKENS, token_width(max_outputs))
         The original MLPs (hard masks and one-hot activations, as
         :func:`~sk_swat.autoencoder.random_mlps.random_mlp_tokens` draws them).
     depth : int
@@ -167,6 +193,8 @@ def per_decoder_errors(x, tokens, depth, n_inputs, decoded):
         Raw decoder outputs (activation and mask columns as logits), entry
         ``k - 1`` from the depth-``k`` decoder, as
         :meth:`~sk_swat.autoencoder.base.SWATPreTrainedModel.decode_all` returns them.
+    n_outputs : int, default=1
+        Number of outputs of the original MLPs; the errors are averaged over them.
 
     Returns
     -------
@@ -190,10 +218,10 @@ def per_decoder_errors(x, tokens, depth, n_inputs, decoded):
     """
     from .random_mlps import hard_forward
 
-    f = hard_forward(x, tokens, depth, n_inputs)
+    f = hard_forward(x, tokens, depth, n_inputs, n_outputs)
     relative, percentage = [], []
     for k, raw in enumerate(decoded, start=1):
-        f_hat = decoded_forward(x, raw, k, n_inputs, hard=True)
+        f_hat = decoded_forward(x, raw, k, n_inputs, hard=True, n_outputs=n_outputs)
         relative.append(relative_error(f, f_hat))
         percentage.append(percentage_error(f, f_hat))
     return torch.stack(relative, dim=1), torch.stack(percentage, dim=1)

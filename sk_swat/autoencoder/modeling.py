@@ -36,13 +36,14 @@ class SWATAutoencoder(SWATPreTrainedModel):
     """Multi-scale autoencoder of MLPs (SWAT-NN, Section III-A).
 
     The encoder projects each of the 7 tokens (both channels of the token
-    matrix, ``2 * TOKEN_WIDTH`` values) to ``hidden_size`` and runs a GPT-2
+    matrix, ``2 * config.token_width`` values) to ``hidden_size`` and runs a GPT-2
     stack; its last hidden state is the latent ``z`` of shape
     ``(7, hidden_size)``. The decoder for depth ``k`` runs ``z`` through a
     GPT-2 stack (shared by all depths or one per depth, see
     ``config.shared_decoder_trunk``) and a linear head to a token matrix of
-    ``TOKEN_WIDTH`` columns (only the depth-``k`` parts are read): weights and biases, activation logits and
-    neuron-mask logits.
+    ``config.token_width`` columns (59 for one output; only the depth-``k``
+    parts are read): weights and biases, activation logits and neuron-mask
+    logits.
 
     Parameters
     ----------
@@ -67,14 +68,14 @@ class SWATAutoencoder(SWATPreTrainedModel):
         super().__init__(config)
         config.check_compatible()
         d = config.hidden_size
-        self.embed = nn.Linear(2 * encoding.TOKEN_WIDTH, d)
+        self.embed = nn.Linear(2 * config.token_width, d)
         self.encoder = _gpt2_stack(config, config.n_encoder_layers)
         n_trunks = 1 if config.shared_decoder_trunk else encoding.MAX_DEPTH
         self.decoders = nn.ModuleList(
             _gpt2_stack(config, config.n_decoder_layers) for _ in range(n_trunks)
         )
         self.heads = nn.ModuleList(
-            nn.Linear(d, encoding.TOKEN_WIDTH) for _ in range(encoding.MAX_DEPTH)
+            nn.Linear(d, config.token_width) for _ in range(encoding.MAX_DEPTH)
         )
         self.post_init()
 

@@ -9,8 +9,6 @@ from .configuration import SWATCNNAutoencoderConfig
 
 __all__ = ["SWATCNNAutoencoder"]
 
-#: First column of the mask columns, whose ``real`` entries say the depth of an encoded MLP.
-_MASKS_START = encoding.layout(1).masks.start
 
 
 def _downsamples(i):
@@ -18,9 +16,9 @@ def _downsamples(i):
     return i % 2 == 1
 
 
-def _widths(n_conv_layers):
+def _widths(n_conv_layers, token_width=encoding.TOKEN_WIDTH):
     """Token width after each convolutional layer of an encoder (59, 59, 30, 30, 15, 15, 8 for 7 layers)."""
-    widths = [encoding.TOKEN_WIDTH]
+    widths = [token_width]
     for i in range(1, n_conv_layers):
         widths.append((widths[-1] + 1) // 2 if _downsamples(i) else widths[-1])
     return widths
@@ -64,7 +62,7 @@ def _encoder(config):
 def _decoder(config):
     """The mirror of :func:`_encoder`: transposed convs double the width back, a last conv gives one channel."""
     c, n = config.channels, config.n_conv_layers
-    widths = _widths(n)
+    widths = _widths(n, config.token_width)
     layers, residual = [], []
     for i in reversed(range(1, n)):
         if _downsamples(i):
@@ -84,7 +82,7 @@ class SWATCNNAutoencoder(SWATPreTrainedModel):
 
     - **Encoders**, one per depth, act as a multiplexer: the token matrix of a
       depth-``k`` MLP (its two channels, values divided by ``value_scale``
-      and the ``real`` marks, as a 2 x 7 x 59 image) goes through encoder
+      and the ``real`` marks, as a 2 x 7 x 59 image for one output) goes through encoder
       ``k`` only, ``n_conv_layers`` 3 x 3 convolutions of ``channels``
       maps (every second one halves the width; the others are residual);
       the other encoders contribute zeros. The depth is read from ``real``:
@@ -93,7 +91,7 @@ class SWATCNNAutoencoder(SWATPreTrainedModel):
       layers to the latent ``z`` of shape ``(latent_size,)``.
     - **Decoding**: ``n_fc_layers`` FC layers from ``z`` back to four
       encoder-sized outputs (shared by the depths), one per decoder; decoder
-      ``k`` mirrors encoder ``k`` with transposed convolutions back to a 7 x 59
+      ``k`` mirrors encoder ``k`` with transposed convolutions back to a 7 x ``config.token_width``
       token matrix: weights and biases (in units of ``value_scale``),
       activation and neuron-mask logits, as :class:`SWATAutoencoder` decodes.
 
@@ -126,7 +124,7 @@ class SWATCNNAutoencoder(SWATPreTrainedModel):
     def __init__(self, config):
         super().__init__(config)
         config.check_compatible()
-        self._map_shape = (config.channels, encoding.N_TOKENS, _widths(config.n_conv_layers)[-1])
+        self._map_shape = (config.channels, encoding.N_TOKENS, _widths(config.n_conv_layers, config.token_width)[-1])
         per_depth = config.channels * encoding.N_TOKENS * self._map_shape[-1]
         hidden = [config.fc_size] * (config.n_fc_layers - 1)
         self.encoders = nn.ModuleList(_encoder(config) for _ in range(encoding.MAX_DEPTH))
@@ -145,9 +143,9 @@ class SWATCNNAutoencoder(SWATPreTrainedModel):
 
         Parameters
         ----------
-        real : Tensor of shape (N_TOKENS, TOKEN_WIDTH) or (batch, N_TOKENS, TOKEN_WIDTH)
+        real : Tensor of shape (N_TOKENS, width) or (batch, N_TOKENS, width)
             Second channel of the token matrices: a depth-``k`` MLP marks its
-            first ``k`` mask columns real.
+            first ``k`` mask columns real (``max_outputs`` is read from the width).
 
         Returns
         -------
@@ -166,12 +164,13 @@ class SWATCNNAutoencoder(SWATPreTrainedModel):
         >>> int(SWATCNNAutoencoder.input_depths(real_entries_tensor(3, 2)))
         3
         """
-        depths = real[..., 0, _MASKS_START : _MASKS_START + encoding.MAX_DEPTH].sum(-1).round().long()
+        masks = encoding.layout(encoding.MAX_DEPTH, encoding.max_outputs_of(real)).masks
+        depths = real[..., 0, masks].sum(-1).round().long()
         if ((depths < 1) | (depths > encoding.MAX_DEPTH)).any():
             raise ValueError(
                 f"The real channel marks {sorted(set(depths.flatten().tolist()))} mask columns, so the depth of "
                 f"the MLP cannot be read from it (1 to {encoding.MAX_DEPTH} expected). Pass "
-                "sk_swat.encoding.real_entries(depth, n_inputs) as real."
+                "sk_swat.encoding.real_entries(depth, n_inputs, ...) as real."
             )
         return depths
 

@@ -31,7 +31,7 @@ from .functional import decoded_forward, per_decoder_errors, relative_error, sam
 from .loading import MODEL_CLASSES, no_weight_loading_bar
 from .random_mlps import hard_forward, random_mlp_tokens
 
-__all__ = ["PretrainSettings", "pretrain", "functional_loss"]
+__all__ = ["PretrainSettings", "pretrain", "functional_loss", "init_weights_from"]
 
 CHECKPOINT = "checkpoint.pt"
 MODEL_DIR = "model"
@@ -106,6 +106,17 @@ class PretrainSettings:
         held-out set alike; see :meth:`mlp_options`. Settings recorded
         without them (older runs) resume with these defaults, which are the
         family those runs were trained on.
+    max_outputs : int, default=1
+        Most outputs of the random MLPs, 1 to
+        :data:`~sk_swat.encoding.MAX_OUTPUTS`; the model's token layout is made
+        for as many (``config.max_outputs``, which must agree). With
+        ``max_outputs > 1`` every batch draws its number of outputs: 1 with
+        probability 1/2, else uniformly from 2..max_outputs; the functional
+        loss of an MLP is then its relative error averaged over its outputs,
+        each normalised by its own variance. The held-out set adds, per depth,
+        ``n_holdout`` MLPs of ``max_outputs`` outputs to the one-output ones.
+        1 (and settings recorded without it) is the one-output pretraining,
+        draw for draw.
 
     Examples
     --------
@@ -140,6 +151,7 @@ class PretrainSettings:
     activations: tuple = encoding.ACTIVATIONS
     keep_probability: float = 0.5
     n_neurons: int | None = None
+    max_outputs: int = 1
 
     def mlp_options(self):
         """Keyword arguments of :func:`~sk_swat.autoencoder.random_mlps.random_mlp_tokens` for this run's MLPs.
@@ -184,6 +196,10 @@ class PretrainSettings:
             raise ValueError(f"keep_probability must lie in (0, 1], got {self.keep_probability}.")
         if self.n_neurons is not None and not 1 <= self.n_neurons <= encoding.MAX_NEURONS:
             raise ValueError(f"n_neurons must be None or in 1..{encoding.MAX_NEURONS}, got {self.n_neurons}.")
+        if isinstance(self.max_outputs, bool) or not isinstance(self.max_outputs, int) or not (
+            1 <= self.max_outputs <= encoding.MAX_OUTPUTS
+        ):
+            raise ValueError(f"max_outputs must be an integer in 1..{encoding.MAX_OUTPUTS}, got {self.max_outputs!r}.")
 
 
 def functional_loss(errors, loss="min", p=2.0):
@@ -226,8 +242,8 @@ def functional_loss(errors, loss="min", p=2.0):
     return torch.log1p(combined).mean()
 
 
-def _reconstruction_loss(raw, target, depth, n_inputs, value_scale):
-    out, ref = split_tokens(raw, depth, n_inputs), split_tokens(target, depth, n_inputs)
+def _reconstruction_loss(raw, target, depth, n_inputs, value_scale, n_outputs=1):
+    out, ref = split_tokens(raw, depth, n_inputs, n_outputs), split_tokens(target, depth, n_inputs, n_outputs)
     values = [(a, b) for a, b in zip(out["weights"] + out["biases"], ref["weights"] + ref["biases"])]
     values += [(out["output_weights"], ref["output_weights"]), (out["output_bias"], ref["output_bias"])]
     numeric = sum(((a - b) / value_scale).square().sum() for a, b in values)
@@ -239,25 +255,35 @@ def _reconstruction_loss(raw, target, depth, n_inputs, value_scale):
 
 
 def _batch_spec(rng, settings):
+    """Depth, inputs, drop rate and outputs of one batch (outputs drawn last, and only with several)."""
     depth = int(rng.integers(1, encoding.MAX_DEPTH + 1))
     if rng.random() < settings.focus_probability:
         n_inputs = settings.focus_inputs
     else:
         n_inputs = int(rng.integers(1, settings.max_inputs + 1))
     drop = float(settings.drop_rates[rng.integers(len(settings.drop_rates))])
-    return depth, n_inputs, drop
+    n_outputs = 1
+    if settings.max_outputs > 1 and rng.random() >= 0.5:
+        n_outputs = int(rng.integers(2, settings.max_outputs + 1))
+    return depth, n_inputs, drop, n_outputs
 
 
 def _holdout(settings, device):
-    """Fixed held-out MLPs: per depth, ``n_holdout`` two-input MLPs (seeded apart from training)."""
+    """Fixed held-out MLPs: per depth, ``n_holdout`` two-input MLPs (seeded apart from training).
+
+    Returns the inputs and a list of ``(depth, n_outputs, tokens)``: one-output MLPs for every depth,
+    then, with ``max_outputs > 1``, as many of ``max_outputs`` outputs.
+    """
     g = torch.Generator(device="cpu").manual_seed(settings.seed + 7_919)
     x = sample_inputs(settings.n_points, settings.focus_inputs, generator=g)
     sets = []
     for depth in range(1, encoding.MAX_DEPTH + 1):
-        tokens = random_mlp_tokens(
-            settings.n_holdout, depth, settings.focus_inputs, generator=g, **settings.mlp_options()
-        )
-        sets.append((depth, tokens.to(device)))
+        for n_outputs in sorted({1, settings.max_outputs}):
+            tokens = random_mlp_tokens(
+                settings.n_holdout, depth, settings.focus_inputs, n_outputs=n_outputs,
+                max_outputs=settings.max_outputs, generator=g, **settings.mlp_options()
+            )
+            sets.append((depth, n_outputs, tokens.to(device)))
     return x.to(device), sets
 
 
@@ -266,12 +292,15 @@ def holdout_error(model, x, sets):
     """Median best-decoder relative error (hard decoding) on held-out sets, per depth and overall."""
     n_inputs = x.shape[1]
     per_depth, best_all = {}, []
-    real = {}
-    for depth, tokens in sets:
-        real = real_entries_tensor(depth, n_inputs, tokens.device)
+    for depth, n_outputs, tokens in sets:
+        real = real_entries_tensor(
+            depth, n_inputs, tokens.device, n_outputs=n_outputs, max_outputs=encoding.max_outputs_of(tokens)
+        )
         decoded = model.decode_all(model.encode(tokens, real))
-        relative, _ = per_decoder_errors(x, tokens, depth, n_inputs, decoded)
-        best = relative.min(dim=1).values
+        relative, _ = per_decoder_errors(x, tokens, depth, n_inputs, decoded, n_outputs)
+        per_depth.setdefault(depth, []).append(relative.min(dim=1).values)
+    for depth, best in per_depth.items():
+        best = torch.cat(best)
         per_depth[depth] = float(best.median())
         best_all.append(best)
     return float(torch.cat(best_all).median()), per_depth
@@ -351,14 +380,16 @@ def _resumed_settings(state, settings, config, allow_changes):
         if name not in FREE_ON_RESUME + tuple(allow_changes) and _plain(getattr(settings, name)) != _plain(old)
     }
     given = config.to_dict() if isinstance(config, PretrainedConfig) else dict(config or {})
+    # The recorded configuration with the defaults of keys added since (max_outputs), as the model reads it.
+    recorded_class = config_class(state["config"].get("model_type"))
+    recorded_config = {**recorded_class(**state["config"]).to_dict(), **state["config"]}
     # The configuration keys that make the model: a resumed run cannot change them.
-    architecture = config_class(state["config"].get("model_type")).architecture_names()
     changed.update(
-        (name, (state["config"].get(name), given[name]))
-        for name in architecture
-        if name in given and given[name] != state["config"].get(name)
+        (name, (recorded_config.get(name), given[name]))
+        for name in recorded_class.architecture_names()
+        if name in given and given[name] != recorded_config.get(name)
     )
-    foreign = sorted(set(given) - set(state["config"]))
+    foreign = sorted(set(given) - set(recorded_config))
     if foreign and "model_type" not in changed:
         raise ValueError(
             f"The checkpoint's model ({state['config'].get('model_type')!r}) has no parameter "
@@ -380,7 +411,122 @@ def _plain(value):
     return list(value) if isinstance(value, (list, tuple)) else value
 
 
-def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_changes=(), device=None, verbose=0):
+def _model_config(config, settings):
+    """The model configuration of a run: ``config`` (a config, a dict or None for the GPT-2 defaults) with
+    ``max_outputs`` that of ``settings`` when left out, refused when it differs."""
+    if not isinstance(config, PretrainedConfig):
+        config = dict(config or {})
+        config.setdefault("max_outputs", settings.max_outputs)
+        config = config_class(config.get("model_type"))(**config)
+    if getattr(config, "max_outputs", 1) != settings.max_outputs:
+        raise ValueError(
+            f"The model's configuration has max_outputs={config.max_outputs!r} but the settings "
+            f"max_outputs={settings.max_outputs!r}: the token layout must hold the random MLPs' outputs, and "
+            "holds them only if both agree. Give the same max_outputs to both (or leave it out of the configuration)."
+        )
+    return config
+
+
+#: Configuration keys that follow from the package or from ``max_outputs``, not from the model's sizes.
+_LAYOUT_KEYS = ("layout_version", "n_tokens", "token_width", "max_depth", "max_inputs", "activations", "max_outputs")
+
+
+def _init_config(directory, config):
+    """The configuration of a run started from the autoencoder in ``directory``: its sizes, updated with ``config``."""
+    if isinstance(config, PretrainedConfig):
+        return config
+    from .loading import load_autoencoder
+
+    base = load_autoencoder(directory, device="cpu").config.to_dict()
+    base = {k: v for k, v in base.items() if k not in _LAYOUT_KEYS}
+    return {**base, **dict(config or {})}
+
+
+def _column_map(old_width, new_width):
+    """New position of every column of a token matrix of ``old_width`` in one of ``new_width``.
+
+    The hidden-layer blocks and the first output's weights keep their columns; the output-bias
+    column and the mask columns move right by the added output columns.
+    """
+    start = encoding.layout(1).output_weights.start + 1  # the first column after output 0's weights
+    columns = torch.arange(old_width)
+    return torch.where(columns < start, columns, columns + (new_width - old_width))
+
+
+def _copy_token_axis(new, old, new_width, old_width):
+    """Copy ``old`` into ``new`` where they differ in one axis of ``c * old_width`` and ``c * new_width``
+    entries (``c`` channels of token columns); False if their shapes are not so related."""
+    diff = [d for d in range(new.dim()) if new.shape[d] != old.shape[d]] if new.dim() == old.dim() else []
+    if len(diff) != 1 or old.shape[diff[0]] % old_width or new.shape[diff[0]] % new_width:
+        return False
+    axis, channels = diff[0], old.shape[diff[0]] // old_width
+    if new.shape[axis] // new_width != channels:
+        return False
+    columns = _column_map(old_width, new_width)
+    index = torch.cat([columns + c * new_width for c in range(channels)])
+    new.index_copy_(axis, index, old)
+    return True
+
+
+@torch.no_grad()
+def init_weights_from(model, directory):
+    """Start ``model`` from the weights of the autoencoder saved in ``directory``, where the layout allows.
+
+    Every parameter (and buffer) whose shape is the same in both is copied. One that differs only
+    in an axis of token columns (one or two channels of ``token_width`` entries: the GPT-2 model's
+    input projection and output heads) is copied column by column to the column's place in the
+    wider layout: the hidden-layer blocks and output 0's weights keep their columns, the output
+    biases and the masks move right, and the added output columns keep the new model's
+    initialisation. The others (such as the CNN's fully connected layers next to the
+    convolutions, whose size depends on the token width) keep it too.
+
+    Parameters
+    ----------
+    model : SWATAutoencoder or SWATCNNAutoencoder
+        The new model (changed in place).
+    directory : str or Path
+        A saved autoencoder (see :func:`sk_swat.load_autoencoder`).
+
+    Returns
+    -------
+    list of str
+        Names of the entries of ``model.state_dict()`` left at their initialisation.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sk_swat.autoencoder import SWATAutoencoder, SWATAutoencoderConfig
+    >>> from sk_swat.autoencoder.pretraining import init_weights_from
+    >>> one = SWATAutoencoder(SWATAutoencoderConfig(hidden_size=16, n_head=2))
+    >>> three = SWATAutoencoder(SWATAutoencoderConfig(hidden_size=16, n_head=2, max_outputs=3))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     one.save_pretrained(tmp)
+    ...     init_weights_from(three, tmp)
+    []
+    >>> import torch
+    >>> torch.equal(three.heads[0].weight[57], one.heads[0].weight[55])  # the first mask column: 55 -> 57
+    True
+    >>> torch.equal(three.embed.weight[:, 61 + 56], one.embed.weight[:, 59 + 54])  # "real" of the output biases
+    True
+    """
+    from .loading import load_autoencoder
+
+    source = load_autoencoder(directory, device="cpu")
+    old_state = source.state_dict()
+    old_width, new_width = source.config.token_width, model.config.token_width
+    left = []
+    for name, new in model.state_dict().items():
+        old = old_state.get(name)
+        if old is not None and old.shape == new.shape:
+            new.copy_(old)
+        elif old is None or not _copy_token_axis(new, old.to(new.dtype), new_width, old_width):
+            left.append(name)
+    return left
+
+
+def pretrain(
+    output_dir, settings=None, config=None, *, resume=True, allow_changes=(), init_from=None, device=None, verbose=0
+):
     """Pretrain an MLP autoencoder on random MLPs.
 
     The GPT-2 :class:`~sk_swat.autoencoder.SWATAutoencoder` or the CNN
@@ -408,7 +554,8 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_chang
         with ``"model_type": "swat_cnn_autoencoder"`` for the CNN; the
         default is the GPT-2 model). When resuming, the checkpoint's
         configuration is used; one that differs from it in the model's
-        sizes or ``model_type`` is refused.
+        sizes or ``model_type`` is refused. Its ``max_outputs`` is
+        ``settings.max_outputs`` when left out, and must equal it when given.
     resume : bool, default=True
         Continue from ``output_dir/checkpoint.pt`` if it exists. If False and
         a checkpoint exists, raise rather than overwrite it.
@@ -417,6 +564,13 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_chang
         ``"learning_rate"`` (recorded in ``log.csv`` from then on). Other
         changes that alter the run (seed, batch size, loss, ...) raise
         ``ValueError``; ``n_mlps`` and ``checkpoint_every`` may always change.
+    init_from : str or Path, optional
+        Directory of a saved autoencoder (``save_pretrained`` output, such as
+        a run's ``model/`` or the bundled one) whose weights start a new run,
+        with the layout made as wide as ``settings.max_outputs`` asks (see
+        :func:`init_weights_from`). The model's sizes are those of that
+        autoencoder, updated with ``config`` if given as a dict. Ignored
+        when the run resumes from its checkpoint, which already started from it.
     device : str or torch.device, optional
         Defaults to this process's CUDA device if there is one, else CPU.
     verbose : int, default=0
@@ -433,7 +587,8 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_chang
     ------
     ValueError
         For invalid settings, a checkpoint that exists with ``resume=False``,
-        a corrupt checkpoint, or settings that differ from the checkpoint's.
+        a corrupt checkpoint, settings that differ from the checkpoint's, or
+        a configuration whose ``max_outputs`` is not ``settings.max_outputs``.
 
     Examples
     --------
@@ -471,13 +626,15 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_chang
     elif isinstance(settings, dict) or settings is None:
         settings = PretrainSettings(**(settings or {}))
     settings.validate()
-    if isinstance(config, dict):
-        config = config_class(config.get("model_type"))(**config)
-    config = config or SWATAutoencoderConfig()
+    if state is None and init_from is not None:
+        config = _init_config(init_from, config)
+    config = _model_config(config, settings)
     torch.manual_seed(settings.seed)
     model = MODEL_CLASSES[config.model_type](config)
     if state is not None:
         model.load_state_dict(state["model"])
+    elif init_from is not None:
+        init_weights_from(model, init_from)
     # On the device before the optimiser loads its state, so that Adam's moments follow it there.
     model.to(device)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
@@ -531,23 +688,29 @@ def pretrain(output_dir, settings=None, config=None, *, resume=True, allow_chang
         bar.set_postfix(holdout=f"{last_error:.3f}")
 
     model.train()
+    layout = {"max_outputs": settings.max_outputs}
     for _ in range(n_steps):
         g = _step_generator(settings.seed, rank, step, "cpu")
-        depth, n_inputs, drop = _batch_spec(np.random.default_rng(g.initial_seed()), settings)
+        depth, n_inputs, drop, n_outputs = _batch_spec(np.random.default_rng(g.initial_seed()), settings)
         tokens = random_mlp_tokens(
-            settings.batch_size, depth, n_inputs, drop_rate=drop, generator=g, **settings.mlp_options()
+            settings.batch_size, depth, n_inputs, drop_rate=drop, generator=g, n_outputs=n_outputs, **layout,
+            **settings.mlp_options(),
         ).to(device)
         x = sample_inputs(settings.n_points, n_inputs, generator=g).to(device)
-        real = real_entries_tensor(depth, n_inputs, device)
+        real = real_entries_tensor(depth, n_inputs, device, n_outputs=n_outputs, **layout)
         with torch.no_grad():
-            f = hard_forward(x, tokens, depth, n_inputs)
+            f = hard_forward(x, tokens, depth, n_inputs, n_outputs)
         decoded = trained(tokens, real)
         errors = torch.stack(
-            [relative_error(f, decoded_forward(x, raw, k + 1, n_inputs)) for k, raw in enumerate(decoded)], dim=1
+            [
+                relative_error(f, decoded_forward(x, raw, k + 1, n_inputs, n_outputs=n_outputs))
+                for k, raw in enumerate(decoded)
+            ],
+            dim=1,
         )
         loss = settings.functional_weight * functional_loss(errors, settings.loss, settings.p)
         if settings.reconstruction_weight:
-            recon = _reconstruction_loss(decoded[depth - 1], tokens, depth, n_inputs, value_scale)
+            recon = _reconstruction_loss(decoded[depth - 1], tokens, depth, n_inputs, value_scale, n_outputs)
             loss = loss + settings.reconstruction_weight * recon
         warmup = min(1.0, (step + 1) / 200)
         for group in optimizer.param_groups:

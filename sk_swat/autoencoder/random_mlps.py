@@ -3,7 +3,7 @@
 import torch
 
 from .. import encoding
-from ..encoding import MAX_NEURONS, N_ACTIVATIONS, N_TOKENS, TOKEN_WIDTH, split_tokens
+from ..encoding import MAX_NEURONS, N_ACTIVATIONS, N_TOKENS, split_tokens, token_width
 from ..torch_mlp import token_mlp_forward
 
 __all__ = ["random_mlp_tokens", "hard_forward"]
@@ -21,6 +21,8 @@ def random_mlp_tokens(
     bias_range=1.0,
     biases=True,
     n_neurons=None,
+    n_outputs=1,
+    max_outputs=1,
     generator=None,
     device=None,
 ):
@@ -33,6 +35,9 @@ def random_mlp_tokens(
     ``activations`` at random, and each weight is dropped (set to 0) with
     probability ``drop_rate``. Weights, bias and activation of pruned neurons
     are written as zeros and sigmoid, as :class:`~sk_swat.mlp.SparseMLP` does.
+    Each of the ``n_outputs`` outputs has its weights and bias drawn as the
+    one output of a one-output MLP is; with one output the random stream is
+    that of a one-output draw in any layout width.
 
     Parameters
     ----------
@@ -57,6 +62,11 @@ def random_mlp_tokens(
         Keep exactly this many neurons (1 to ``MAX_NEURONS``, chosen at
         random) in every hidden layer instead of drawing them with
         ``keep_probability``; ``MAX_NEURONS`` keeps all of them.
+    n_outputs : int, default=1
+        Number of outputs of every MLP in the batch, 1 to ``max_outputs``.
+    max_outputs : int, default=1
+        Outputs the token layout holds (its width is
+        :func:`sk_swat.encoding.token_width` ``(max_outputs)``).
     generator : torch.Generator, optional
         Source of randomness.
     device : torch.device, optional
@@ -64,9 +74,9 @@ def random_mlp_tokens(
 
     Returns
     -------
-    Tensor of shape (batch_size, N_TOKENS, TOKEN_WIDTH)
+    Tensor of shape (batch_size, N_TOKENS, token_width(max_outputs))
         Token values (float32); the second channel is
-        ``encoding.real_entries(depth, n_inputs)``.
+        ``encoding.real_entries(depth, n_inputs, n_outputs=n_outputs, max_outputs=max_outputs)``.
 
     Examples
     --------
@@ -83,6 +93,12 @@ def random_mlp_tokens(
     >>> parts = split_tokens(tokens, 2, 3)
     >>> bool(parts["masks"].eq(1).all()), bool(parts["biases"][0].eq(0).all())
     (True, True)
+
+    Three outputs in the layout of up to seven:
+
+    >>> tokens = random_mlp_tokens(4, depth=1, n_inputs=2, n_outputs=3, max_outputs=7)
+    >>> tokens.shape, split_tokens(tokens, 1, 2, n_outputs=3)["output_weights"].shape
+    (torch.Size([4, 7, 65]), torch.Size([4, 7, 3]))
     """
     if n_neurons is not None and not 1 <= n_neurons <= MAX_NEURONS:
         raise ValueError(f"n_neurons must be None or in 1..{MAX_NEURONS}, got {n_neurons!r}.")
@@ -111,8 +127,8 @@ def random_mlp_tokens(
     codes = choices[torch.randint(len(choices), (batch_size, MAX_NEURONS, depth), **kw)]
     codes = codes * masks.long()
 
-    values = torch.zeros(batch_size, N_TOKENS, TOKEN_WIDTH, device=device)
-    parts = split_tokens(values, depth, n_inputs)
+    values = torch.zeros(batch_size, N_TOKENS, token_width(max_outputs), device=device)
+    parts = split_tokens(values, depth, n_inputs, n_outputs)
     layer_in = torch.ones(batch_size, MAX_NEURONS, device=device)
     for j in range(depth):
         m = masks[:, :, j]
@@ -127,13 +143,14 @@ def random_mlp_tokens(
         parts["activations"][j][...] = torch.nn.functional.one_hot(codes[:, :, j], N_ACTIVATIONS)
         layer_in = m
     parts["masks"][...] = masks
-    w_out = uniform(MAX_NEURONS, half_width=weight_range)
-    parts["output_weights"][...] = w_out * (torch.rand(w_out.shape, **kw) >= drop_rate) * layer_in
-    values[:, 0, encoding.layout(depth).output_bias] = bias()
+    # (batch, neuron, output): for one output, the same stream as the (batch, neuron) draw it extends.
+    w_out = uniform(MAX_NEURONS, n_outputs, half_width=weight_range)
+    parts["output_weights"][...] = w_out * (torch.rand(w_out.shape, **kw) >= drop_rate) * layer_in[:, :, None]
+    parts["output_bias"][...] = bias(n_outputs)
     return values
 
 
-def hard_forward(x, tokens, depth, n_inputs):
+def hard_forward(x, tokens, depth, n_inputs, n_outputs=1):
     """Evaluate MLP token matrices whose masks and activations are hard (0/1, one-hot).
 
     Parameters
@@ -147,10 +164,12 @@ def hard_forward(x, tokens, depth, n_inputs):
         Number of hidden layers.
     n_inputs : int
         Number of inputs.
+    n_outputs : int, default=1
+        Number of outputs.
 
     Returns
     -------
-    Tensor of shape (batch, n_points)
+    Tensor of shape (batch, n_points), or (batch, n_points, n_outputs) if n_outputs > 1
         Output of every MLP at every point.
 
     Examples
@@ -162,7 +181,7 @@ def hard_forward(x, tokens, depth, n_inputs):
     >>> hard_forward(torch.rand(10, 2, generator=g) * 2 - 1, tokens, 2, 2).shape
     torch.Size([3, 10])
     """
-    parts = split_tokens(tokens, depth, n_inputs)
+    parts = split_tokens(tokens, depth, n_inputs, n_outputs)
     return token_mlp_forward(
         x,
         tokens,
@@ -170,4 +189,5 @@ def hard_forward(x, tokens, depth, n_inputs):
         n_inputs,
         activation_probs=torch.stack(parts["activations"], dim=-2),
         mask_probs=parts["masks"],
+        n_outputs=n_outputs,
     )
