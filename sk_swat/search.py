@@ -214,7 +214,7 @@ class _Relaxation:
     gradient backward, so the search sees the hardened network throughout.
 
     ``n_outputs`` outputs are read from token matrices whose layout holds
-    ``max_outputs`` (the autoencoder's); the search itself fits one output.
+    ``max_outputs`` (the autoencoder's).
     """
 
     def __init__(self, depth, n_inputs, settings, device, *, n_outputs=1, max_outputs=1):
@@ -351,14 +351,14 @@ def _max_outputs(autoencoder):
     return int(getattr(autoencoder.config, "max_outputs", 1))
 
 
-def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device):
+def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device, n_outputs=1):
     """Random starting latents.
 
     "smooth": codes of random MLPs whose neurons are sigmoid or tanh, with the
     share of kept neurons going from all (first restart) to half (last) over the
     restarts of a depth; "encode": codes of random MLPs drawn as in pretraining;
     "normal": draws from N(0, I). Without ``fit_biases``, the random MLPs have
-    no biases either.
+    no biases either; they have ``n_outputs`` outputs.
     """
     if settings.init == "normal":
         shape = (settings.n_restarts * len(depths), *autoencoder.config.latent_shape)
@@ -375,10 +375,10 @@ def _initial_latents(autoencoder, depths, settings, n_inputs, generator, device)
     with torch.no_grad():
         for depth in depths:
             tokens = random_mlp_tokens(
-                settings.n_restarts, depth, n_inputs, generator=generator, device=device, max_outputs=max_outputs,
-                **draw,
+                settings.n_restarts, depth, n_inputs, generator=generator, device=device, n_outputs=n_outputs,
+                max_outputs=max_outputs, **draw,
             )
-            real = real_entries_tensor(depth, n_inputs, device, max_outputs=max_outputs)
+            real = real_entries_tensor(depth, n_inputs, device, n_outputs=n_outputs, max_outputs=max_outputs)
             latents.append(autoencoder.encode(tokens, real))
     return torch.cat(latents)
 
@@ -392,8 +392,10 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
         Frozen autoencoder (its parameters are not changed).
     X : ndarray of shape (n_samples, n_features)
         Inputs, scaled to [-1, 1].
-    y : ndarray of shape (n_samples,)
-        Targets, scaled to [-1, 1].
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Targets, scaled to [-1, 1]; several columns search networks with one
+        output per column (at most the autoencoder's ``max_outputs``), whose
+        loss averages each row's squared error over the outputs.
     settings : SearchSettings
         The search's settings.
     sample_weight : ndarray of shape (n_samples,), optional
@@ -443,9 +445,13 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
     sizes = [settings.n_restarts] * len(depths)
     n_candidates = sum(sizes)
     max_outputs = _max_outputs(autoencoder)
-    relaxations = [_Relaxation(k, n_inputs, settings, device, max_outputs=max_outputs) for k in depths]
+    n_outputs = 1 if y_all.dim() == 1 else y_all.shape[1]
+    if n_outputs > max_outputs:
+        raise ValueError(f"y has {n_outputs} columns; the autoencoder embeds networks of at most {max_outputs} outputs.")
+    relaxations = [_Relaxation(k, n_inputs, settings, device, n_outputs=n_outputs, max_outputs=max_outputs)
+                   for k in depths]
 
-    z = _initial_latents(autoencoder, depths, settings, n_inputs, generator, device)
+    z = _initial_latents(autoencoder, depths, settings, n_inputs, generator, device, n_outputs)
     starts = _hardened(autoencoder, relaxations, z, torch.zeros(n_candidates), sizes)
     z.requires_grad_(True)
     threshold = torch.zeros(n_candidates, device=device, requires_grad=True)
@@ -476,6 +482,8 @@ def latent_search(autoencoder, X, y, settings, *, sample_weight=None, device="cp
         for relax, raw, t in zip(relaxations, raws, t_groups):
             out, penalty = relax.forward(x, raw, t, temperature, progress)
             sq = (out - target).square()
+            if n_outputs > 1:  # (candidates, rows, outputs): each row's error averaged over the outputs
+                sq = sq.mean(-1)
             mse = (sq * weight).mean(-1) if weight is not None else sq.mean(-1)
             losses.append(mse + penalty)
         losses = torch.cat(losses)

@@ -88,3 +88,30 @@ def test_compress_refuses_bad_input(kwargs, error, match):
     kwargs = {"network": SparseMLP.random(n_inputs=2, depth=5, random_state=0), **kwargs}
     with pytest.raises(error, match=match):
         compress(**kwargs)
+
+
+@pytest.fixture(scope="module")
+def seven_output_autoencoder():
+    from sk_swat.autoencoder import SWATAutoencoder, SWATAutoencoderConfig
+
+    config = SWATAutoencoderConfig(hidden_size=16, n_head=2, n_encoder_layers=1, n_decoder_layers=1, max_outputs=7)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = SWATAutoencoder(config)
+    return model.eval().requires_grad_(False)
+
+
+def test_compress_composes_one_searched_replacement_per_part(seven_output_autoencoder):
+    # A 6-layer leaky-ReLU network of 7 neurons without biases, as in the paper's study, cut after layer 3.
+    rng = np.random.RandomState(0)
+    sizes = [2] + [7] * 6 + [1]
+    network = SparseMLP([rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])],
+                        [np.zeros(b) for b in sizes[1:]], [["leaky_relu"] * 7] * 6)
+    params = dict(autoencoder=seven_output_autoencoder, max_iter=5, depths=(1, 2), n_restarts=1, refine_iter=30)
+    small = compress(network, cuts=[3], n_samples=300, random_state=0, **params)
+    again = compress(network, cuts=[3], n_samples=300, random_state=0, **params)
+    assert small == again
+    assert small.n_inputs == 2 and small.n_outputs == 1 and 2 <= small.depth <= 4
+    X = _X(2, n=500, seed=1)
+    error = relative_functional_error(network.predict(X), small.predict(X))
+    assert error < 0.05  # 0.002 measured: small leaky-ReLU weights make a nearly linear network, easy to refit
