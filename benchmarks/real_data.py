@@ -2,7 +2,9 @@
 
 Every model is ``make_pipeline(StandardScaler(), model)`` and is scored by repeated K-fold
 cross-validation (5 folds x 2 repeats by default) on data sets that install with scikit-learn
-(no download) and on Friedman 1-3. Prints a Markdown table of the mean and standard deviation of
+(no download), on Friedman 1-3, and on two multi-target sets (Linnerud's three targets and a
+synthetic set whose targets share their structure), where one SWAT network with several outputs
+meets ``MultiOutputRegressor(SWATRegressor())``; R^2 of several targets is their mean. Prints a Markdown table of the mean and standard deviation of
 R^2, the parameters of the fitted model and the fit seconds (wall and CPU), and writes
 ``real_data.csv`` (one row per fit) and ``real_data.md`` (the table) into ``--output-dir``.
 A run resumes: fits already in the CSV are not run again.
@@ -27,6 +29,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import RepeatedKFold
+from sklearn.multioutput import MultiOutputRegressor
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -52,13 +55,27 @@ def _linnerud():
     return data.data, data.target[:, data.target_names.index("Waist")]
 
 
+def _shared_targets(n_samples=1000, noise=0.05, seed=0):
+    """Three targets made of the same two hidden features of four inputs, with Gaussian noise."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, (n_samples, 4))
+    s1, s2 = np.tanh(2 * X[:, 0] - X[:, 1]), np.tanh(X[:, 2] + X[:, 3] - X[:, 0])
+    Y = np.c_[s1 + s2, s1 - 0.5 * s2, 0.5 * s1**2 - s2]
+    return X, Y + noise * rng.standard_normal(Y.shape)
+
+
 #: name -> (description, loader returning X, y). Friedman data: 2000 rows, scikit-learn's default noise (0).
+#: A loader whose y has several columns makes a multi-target data set.
 DATASETS = {
     "diabetes": ("scikit-learn's diabetes, 442 x 10", lambda: load_diabetes(return_X_y=True)),
     "linnerud": ("scikit-learn's Linnerud, waist from 3 exercises, 20 x 3", _linnerud),
     "friedman1": ("make_friedman1, 2000 x 10", lambda: make_friedman1(2000, random_state=0)),
     "friedman2": ("make_friedman2, 2000 x 4", lambda: make_friedman2(2000, random_state=0)),
     "friedman3": ("make_friedman3, 2000 x 4", lambda: make_friedman3(2000, random_state=0)),
+    "linnerud_3": ("scikit-learn's Linnerud, weight, waist and pulse from 3 exercises, 20 x 3 -> 3",
+                   lambda: load_linnerud(return_X_y=True)),
+    "shared_3": ("synthetic: 3 noisy targets (noise sd 0.05) of the same 2 hidden features of 4 inputs, "
+                 "1000 x 4 -> 3", _shared_targets),
 }
 
 
@@ -101,14 +118,29 @@ METHODS = {
                     lambda seed, quick: _mlp(seed, quick, hidden_layer_sizes=(7,), solver="lbfgs")),
     "mlp_lbfgs_7_7": ("MLPRegressor((7, 7), solver='lbfgs')",
                       lambda seed, quick: _mlp(seed, quick, hidden_layer_sizes=(7, 7), solver="lbfgs")),
+    "swat_per_target": ("MultiOutputRegressor(SWATRegressor()): one network per target",
+                        lambda seed, quick: MultiOutputRegressor(_swat(seed, quick))),
     "hgb": ("HistGradientBoostingRegressor()",
             lambda seed, quick: HistGradientBoostingRegressor(random_state=seed, max_iter=5 if quick else 100)),
     "darts_admm": ("DartsMLPRegressor(n_layers=2) + ADMM (1/3 of the epochs), target standardised", _darts),
 }
 
 
+#: Methods that fit one target only, and one that is only for several.
+SINGLE_TARGET_METHODS = {"hgb", "darts_admm"}
+MULTI_TARGET_METHODS = {"swat_per_target"}
+
+
+def applies(method, multi_target):
+    """Whether ``method`` runs on a data set of several targets (``multi_target``) or of one."""
+    return method not in (SINGLE_TARGET_METHODS if multi_target else MULTI_TARGET_METHODS)
+
+
 def _size(model):
     """Parameters of the fitted model after the scaler, and its architecture where it has one."""
+    if isinstance(model, MultiOutputRegressor):
+        sizes = [_size(m) for m in model.estimators_]
+        return sum(n for n, _ in sizes), " ".join(a for _, a in sizes)
     if isinstance(model, TransformedTargetRegressor):
         model = model.regressor_
     if hasattr(model, "n_nonzero_"):
@@ -230,10 +262,11 @@ def main(argv=None):
     for dataset in args.datasets:
         X, y = DATASETS[dataset][1]()
         X, y = np.asarray(X, dtype=float)[: args.max_rows], np.asarray(y, dtype=float)[: args.max_rows]
+        methods = [m for m in args.methods if applies(m, y.ndim == 2)]
         cv = RepeatedKFold(n_splits=args.n_splits, n_repeats=args.n_repeats, random_state=0)
         for split, (train, test) in enumerate(cv.split(X)):
             repeat, fold = divmod(split, args.n_splits)
-            for method in args.methods:
+            for method in methods:
                 if _key({"dataset": dataset, "method": method, "mode": mode, "repeat": repeat, "fold": fold}) in done:
                     continue
                 row = fit_one(dataset, method, mode, repeat, fold, X, y, train, test, seed=split)

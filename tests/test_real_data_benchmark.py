@@ -8,13 +8,14 @@ from benchmarks import real_data
 def test_quick_run_writes_csv_and_markdown_and_resumes(tmp_path):
     args = ["--quick", "--output-dir", str(tmp_path), "--datasets", "diabetes", "friedman2",
             "--n-splits", "2", "--n-repeats", "1", "--max-rows", "40"]
-    n_fits = 2 * 2 * len(real_data.METHODS)
+    single_target = [m for m in real_data.METHODS if real_data.applies(m, multi_target=False)]
+    n_fits = 2 * 2 * len(single_target)
     assert real_data.main(args) == n_fits
 
     rows = real_data.read_rows(tmp_path / "real_data.csv")
     assert len(rows) == n_fits and set(rows[0]) == set(real_data.FIELDS)
     assert {(r["dataset"], r["method"]) for r in rows} == {
-        (d, m) for d in ("diabetes", "friedman2") for m in real_data.METHODS
+        (d, m) for d in ("diabetes", "friedman2") for m in single_target
     }
     assert all(r["mode"] == "quick" and r["n_train"] == "20" and r["cpu"] for r in rows)
     assert np.isfinite([float(r["r2"]) for r in rows]).all()
@@ -47,3 +48,14 @@ def test_rows_written_by_another_run_of_the_same_file_are_kept(tmp_path):
     assert real_data.read_rows(path) == rows
     # a refit of the same fit replaces its row
     assert len(real_data.add_row(path, row("diabetes", 1) | {"r2": "0.6"})) == 3
+
+
+def test_multi_target_data_run_the_methods_of_several_targets(tmp_path):
+    args = ["--quick", "--output-dir", str(tmp_path), "--datasets", "shared_3", "--methods", "swat_per_target",
+            "ridge", "hgb", "--n-splits", "2", "--n-repeats", "1", "--max-rows", "40"]
+    assert real_data.main(args) == 2 * 2  # no HistGradientBoostingRegressor: it fits one target
+    rows = real_data.read_rows(tmp_path / "real_data.csv")
+    per_target = [r for r in rows if r["method"] == "swat_per_target"]
+    assert len(per_target) == 2 and all(r["architecture"].count("[") == 3 for r in per_target)
+    X, Y = real_data.DATASETS["shared_3"][1]()
+    assert X.shape == (1000, 4) and Y.shape == (1000, 3)
