@@ -46,7 +46,7 @@ def _pretrain(args):
         config["model_type"] = _MODEL_TYPES[args.architecture]
     result = pretrain(
         args.output_dir, settings, config, resume=args.resume, allow_changes=args.allow_change or (),
-        init_from=args.init_from, device=args.device, verbose=1,
+        init_from=_bundled_if_named(args.init_from), device=args.device, verbose=1,
     )
     print(json.dumps(result, indent=2))
 
@@ -73,6 +73,15 @@ def _demo(args):
 
     run_demo(function=args.function, output=args.output, device=args.device, random_state=args.random_state,
              verbose=int(args.verbose), n_threads=args.threads)
+
+
+def _bundled_if_named(init_from):
+    """``--init-from``: the bundled autoencoder's directory for "bundled", else the directory given."""
+    if init_from == "bundled":
+        from .autoencoder.loading import BUNDLED_DIR
+
+        return BUNDLED_DIR
+    return init_from
 
 
 def build_parser():
@@ -127,8 +136,9 @@ def build_parser():
     pre.add_argument("--max-outputs", type=int,
                      help="most outputs of the random MLPs (1-7, default 1); a new model's token layout holds as many")
     pre.add_argument("--init-from", metavar="DIR",
-                     help="start a new run from the weights of the autoencoder saved in DIR (its sizes; columns of "
-                     "the token layout moved to their places in a wider one); ignored on --resume")
+                     help="start a new run from the weights of the autoencoder saved in DIR, or of the bundled one "
+                     "with 'bundled' (its sizes; columns of the token layout moved to their places in a wider one); "
+                     "ignored on --resume")
     pre.add_argument("--architecture", choices=("gpt", "cnn"),
                      help="gpt: GPT-2 stacks (SWAT-NN, the default); cnn: the CNN of the 2024 paper")
     pre.add_argument("--hidden-size", type=int, help="gpt: default 128")

@@ -334,3 +334,14 @@ def test_cli_max_outputs_and_init_from(tmp_path):
     config = json.loads((out / "model" / "config.json").read_text())
     assert (config["max_outputs"], config["token_width"], config["hidden_size"]) == (4, 62, 16)
     assert json.loads((out / "settings.json").read_text())["max_outputs"] == 4
+
+
+def test_cli_init_from_bundled(tmp_path):
+    from sk_swat.autoencoder.loading import BUNDLED_DIR
+
+    out = tmp_path / "wide"
+    assert main(["pretrain", str(out), "--max-outputs", "2", "--init-from", "bundled", "--n-mlps", "4",
+                 "--batch-size", "4", "--n-points", "16", "--checkpoint-every", "1", "--threads", "1"]) == 0
+    config = json.loads((out / "model" / "config.json").read_text())
+    bundled = json.loads((BUNDLED_DIR / "config.json").read_text())
+    assert (config["max_outputs"], config["hidden_size"]) == (2, bundled["hidden_size"])
