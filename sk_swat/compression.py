@@ -1,10 +1,11 @@
 """Compressing a deep MLP part by part in the latent space (SWAT-NN, Section V-F).
 
 The autoencoder embeds networks of at most four hidden layers. A deeper
-network is cut at some of its hidden layers into parts; a compact replacement
-of each part is searched by :class:`~sk_swat.SWATRegressor` (a part that ends
-at a hidden layer has that layer's neurons as its outputs), and the
-replacements are composed into one :class:`~sk_swat.mlp.SparseMLP`.
+network is cut at some of its hidden layers, which stay as they are; a
+compact replacement of each part between them is searched by
+:class:`~sk_swat.SWATRegressor` (a part that ends at a cut layer has that
+layer's pre-activations as its outputs), and the replacements and the cut
+layers are composed into one :class:`~sk_swat.mlp.SparseMLP`.
 """
 
 import numbers
@@ -19,23 +20,27 @@ from .mlp import SparseMLP
 __all__ = ["compose", "compress", "relative_functional_error"]
 
 
-def compose(*mlps):
-    """The network that applies ``mlps`` one after another, as one :class:`~sk_swat.mlp.SparseMLP`.
+def compose(mlps, activations):
+    """One :class:`~sk_swat.mlp.SparseMLP` that runs ``mlps`` in turn, joined by hidden layers.
 
-    The linear output layer of each network and the first layer of the next
-    become one layer (their weight matrices multiplied), so the composition
-    has as many hidden layers as the parts together.
+    The outputs of each network but the last become a hidden layer of the
+    composition: its neurons are those outputs, put through ``activations``,
+    and they feed the next network. So the composition has as many hidden
+    layers as the networks together, plus one per join.
 
     Parameters
     ----------
-    *mlps : SparseMLP
+    mlps : sequence of SparseMLP
         At least one; each has as many inputs as the one before has outputs.
+    activations : sequence of array-like
+        One per join (``len(mlps) - 1``): the activation of each output of
+        the network before it, as names or codes.
 
     Returns
     -------
     SparseMLP
-        ``compose(f, g).predict(X)`` equals ``g.predict(f.predict(X))`` up to
-        rounding.
+        ``compose([f, g], [a]).predict(X)`` equals ``g.predict(a(f.predict(X)))``
+        up to rounding.
 
     Examples
     --------
@@ -45,28 +50,31 @@ def compose(*mlps):
     >>> f = SparseMLP.random(n_inputs=2, depth=1, n_outputs=3, random_state=0)
     >>> g = SparseMLP.random(n_inputs=3, depth=2, random_state=1)
     >>> X = np.random.RandomState(2).uniform(-1, 1, (5, 2))
-    >>> h = compose(f, g)
-    >>> h.depth, bool(np.allclose(h.predict(X), g.predict(f.predict(X))))
-    (3, True)
+    >>> h = compose([f, g], [["tanh"] * 3])
+    >>> h.depth, bool(np.allclose(h.predict(X), g.predict(np.tanh(f.predict(X)))))
+    (4, True)
     """
+    mlps = list(mlps)
     if not mlps:
         raise ValueError("compose needs at least one SparseMLP.")
     for i, mlp in enumerate(mlps):
         if not isinstance(mlp, SparseMLP):
-            raise TypeError(f"compose takes SparseMLP networks; argument {i} is a {type(mlp).__name__}.")
-    first = mlps[0].compact()
-    weights, biases = list(first.weights), list(first.biases)
-    activations = list(first.activations)
-    for i, mlp in enumerate(mlps[1:], start=1):
-        if mlp.n_inputs != weights[-1].shape[1]:
+            raise TypeError(f"compose takes SparseMLP networks; network {i} is a {type(mlp).__name__}.")
+    if len(activations) != len(mlps) - 1:
+        raise ValueError(f"{len(mlps)} networks have {len(mlps) - 1} joins, but {len(activations)} activation "
+                         "vectors were given.")
+    weights, biases, codes = [], [], []
+    for i, mlp in enumerate(mlps):
+        mlp = mlp.compact()
+        if i and mlp.n_inputs != weights[-1].shape[1]:
             raise ValueError(f"Network {i} has {mlp.n_inputs} inputs but network {i - 1} has "
                              f"{weights[-1].shape[1]} outputs.")
-        mlp = mlp.compact()
-        out_w, out_b = weights.pop(), biases.pop()
-        weights += [out_w @ mlp.weights[0], *mlp.weights[1:]]
-        biases += [out_b @ mlp.weights[0] + mlp.biases[0], *mlp.biases[1:]]
-        activations += mlp.activations
-    return SparseMLP(weights, biases, activations)
+        if i:
+            codes.append(activations[i - 1])
+        weights += mlp.weights
+        biases += mlp.biases
+        codes += mlp.activations
+    return SparseMLP(weights, biases, codes)
 
 
 def relative_functional_error(reference, approximation):
@@ -108,40 +116,49 @@ def _as_sparse_mlp(network):
     )
 
 
-def _layer_outputs(mlp, X):
-    """The activations of every hidden layer of ``mlp`` on ``X``, then its output."""
-    outputs, h = [], X
+def _pre_activations(mlp, X):
+    """The pre-activations of every hidden layer of ``mlp`` on ``X``, then its output."""
+    values, h = [], X
     for w, b, codes in zip(mlp.weights, mlp.biases, mlp.activations):
         z = h @ w + b
-        h = np.empty_like(z)
-        for code in np.unique(codes):
-            h[:, codes == code] = NUMPY_ACTIVATIONS[code](z[:, codes == code])
-        outputs.append(h)
-    outputs.append(h @ mlp.weights[-1] + mlp.biases[-1])
-    return outputs
+        values.append(z)
+        h = _activate(z, codes)
+    values.append(h @ mlp.weights[-1] + mlp.biases[-1])
+    return values
+
+
+def _activate(z, codes):
+    """Each column of ``z`` through its neuron's activation."""
+    out = np.empty_like(z)
+    for code in np.unique(codes):
+        out[:, codes == code] = NUMPY_ACTIVATIONS[code](z[:, codes == code])
+    return out
 
 
 def _check_cuts(cuts, depth):
     if cuts is None:
-        return [(depth + 1) // 2] if depth > 1 else []
+        return [(depth + 1) // 2]
     cuts = sorted(set(cuts))
-    if any(not isinstance(c, numbers.Integral) or not 1 <= c < depth for c in cuts):
-        raise ValueError(f"cuts must be hidden layers 1..{depth - 1} of the {depth}-layer network, got {cuts}.")
+    if not cuts or any(not isinstance(c, numbers.Integral) or not 1 <= c <= depth for c in cuts):
+        raise ValueError(f"cuts must be hidden layers 1..{depth} of the network, got {cuts}.")
     return cuts
 
 
-def compress(network, *, cuts=None, X=None, n_samples=4000, input_range=(-1.0, 1.0), random_state=None,
-             **params):
+def compress(network, *, cuts=None, X=None, n_samples=4000, input_range=(-1.0, 1.0), part_params=None,
+             random_state=None, **params):
     """Replace a deep MLP by a compact one, searched part by part in the latent space.
 
-    The network is cut after the hidden layers in ``cuts``: the first part
-    maps the inputs to the activations of the first cut layer, the next maps
-    those to the activations of the next cut layer, and the last maps them to
-    the output. For each part in turn, :class:`~sk_swat.SWATRegressor` fits
-    the part's function, with the outputs of the replacements found so far
-    as its inputs (so a part corrects what the parts before it missed) and
-    the original network's values at the cut as its targets; the
-    replacements are then composed (:func:`compose`).
+    SWAT-NN, Section V-F: the network is cut at the hidden layers in ``cuts``,
+    which stay hidden layers of the result (their neurons and activations).
+    The first part maps the inputs to the pre-activations of the first cut
+    layer, the next maps that layer's activations to the pre-activations of
+    the next cut layer, and the last maps the last cut layer's activations to
+    the output: each part is an MLP with a linear output, of as many outputs
+    as its cut layer has neurons. For each part in turn,
+    :class:`~sk_swat.SWATRegressor` searches a compact replacement, fitted
+    on the activations that the replacements found so far produce (so a part
+    corrects what the parts before it missed), with the original network's
+    values as its targets; :func:`compose` joins the replacements.
 
     Parameters
     ----------
@@ -149,10 +166,10 @@ def compress(network, *, cuts=None, X=None, n_samples=4000, input_range=(-1.0, 1
         The network to compress; a ``Sequential`` is read by
         :meth:`SparseMLP.from_torch <sk_swat.mlp.SparseMLP.from_torch>`. Every
         cut layer may keep at most as many neurons as the autoencoder has
-        outputs (7 for one pretrained with ``--max-outputs 7``) and at most 16.
+        outputs (``max_outputs`` of its config) and at most 16.
     cuts : sequence of int, default=None
-        Hidden layers (1 = the first) after which the network is cut. None
-        cuts once, after the middle hidden layer.
+        Hidden layers (1 = the first) at which the network is cut. None cuts
+        once, at the middle hidden layer (the 5th of 9, as in the paper).
     X : array-like of shape (n_samples, n_inputs), default=None
         Inputs on which the parts are fitted. None draws ``n_samples`` rows
         uniformly from ``input_range``.
@@ -160,11 +177,15 @@ def compress(network, *, cuts=None, X=None, n_samples=4000, input_range=(-1.0, 1
         Rows drawn when ``X`` is None.
     input_range : (float, float), default=(-1.0, 1.0)
         Range of each input when ``X`` is None.
+    part_params : sequence of dict, default=None
+        Parameters of :class:`~sk_swat.SWATRegressor` for each part in turn
+        (``len(cuts) + 1`` dicts), over ``params``: for example
+        ``[{"depths": (2,)}, {"depths": (2,)}]`` for two hidden layers per part.
     random_state : int, RandomState instance or None, default=None
         Seeds the drawn inputs and every part's search.
     **params
         Parameters of :class:`~sk_swat.SWATRegressor` for every part (for
-        example ``autoencoder`` or ``depths``).
+        example ``autoencoder``).
 
     Returns
     -------
@@ -179,6 +200,9 @@ def compress(network, *, cuts=None, X=None, n_samples=4000, input_range=(-1.0, 1
 
     mlp = _as_sparse_mlp(network)
     cuts = _check_cuts(cuts, mlp.depth)
+    part_params = [{}] * (len(cuts) + 1) if part_params is None else list(part_params)
+    if len(part_params) != len(cuts) + 1:
+        raise ValueError(f"part_params must hold one dict per part ({len(cuts) + 1}), got {len(part_params)}.")
     rng = check_random_state(random_state)
     if X is None:
         if not isinstance(n_samples, numbers.Integral) or n_samples < 2:
@@ -190,13 +214,15 @@ def compress(network, *, cuts=None, X=None, n_samples=4000, input_range=(-1.0, 1
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != mlp.n_inputs:
         raise ValueError(f"X must have shape (n_samples, {mlp.n_inputs}), got {X.shape}.")
-    values = _layer_outputs(mlp, X)
+    values = _pre_activations(mlp, X)
     targets = [values[c - 1] for c in cuts] + [values[-1]]
+    joins = [mlp.activations[c - 1] for c in cuts]
     parts, inputs = [], X
-    for target in targets:
+    for i, target in enumerate(targets):
         target = target[:, 0] if target.shape[1] == 1 else target
-        reg = SWATRegressor(random_state=rng.randint(np.iinfo(np.int32).max), **params).fit(inputs, target)
-        part = reg._network_on_raw_data()
-        parts.append(part)
-        inputs = part.predict(inputs).reshape(len(X), -1)
-    return compose(*parts)
+        seed = rng.randint(np.iinfo(np.int32).max)
+        reg = SWATRegressor(**{**params, **part_params[i], "random_state": seed}).fit(inputs, target)
+        parts.append(reg._network_on_raw_data())
+        if i < len(joins):
+            inputs = _activate(parts[-1].predict(inputs).reshape(len(X), -1), joins[i])
+    return compose(parts, joins)
