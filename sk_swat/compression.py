@@ -195,6 +195,26 @@ def compress(network, *, cuts=None, X=None, n_samples=4000, input_range=(-1.0, 1
     See Also
     --------
     relative_functional_error : How far the compressed network is from the original.
+
+    Examples
+    --------
+    A network whose middle layer has one neuron can be cut there with the
+    bundled (one-output) autoencoder:
+
+    >>> import numpy as np
+    >>> from sk_swat import compress
+    >>> from sk_swat.compression import relative_functional_error
+    >>> from sk_swat.mlp import SparseMLP
+    >>> rng = np.random.RandomState(0)
+    >>> sizes = [2, 5, 1, 5, 1]
+    >>> deep = SparseMLP([rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])],
+    ...                  [np.zeros(b) for b in sizes[1:]], [["tanh"] * n for n in sizes[1:-1]])
+    >>> small = compress(deep, cuts=[2], n_samples=500, depths=(1,), max_iter=20, random_state=0)
+    >>> small.depth
+    3
+    >>> X = rng.uniform(-1, 1, (1000, 2))
+    >>> bool(relative_functional_error(deep.predict(X), small.predict(X)) < 0.01)
+    True
     """
     from ._regressor import SWATRegressor
 

@@ -42,6 +42,7 @@ LAYERS = {
     # network), above it as sklearn's ensembles are above their base estimators.
     "sk_swat.baselines": 8,
     "sk_swat.baselines.swat_admm": 8,
+    "sk_swat.compression": 8,
     "sk_swat.demo": 9,
     "sk_swat.cli": 10,
 }
