@@ -84,11 +84,16 @@ def relative_functional_error(reference, approximation):
 
     Parameters
     ----------
-    reference, approximation : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    reference : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        The original network's outputs ``f``.
+    approximation : array-like of the same shape
+        The outputs ``f_hat`` that approximate them.
 
     Returns
     -------
     float
+        The relative error; ``inf`` if ``reference`` is constant and
+        ``approximation`` differs from it.
 
     Examples
     --------

@@ -506,6 +506,7 @@ class SparseMLP:
         Parameters
         ----------
         module : torch.nn.Sequential
+            The network, on any device and in any floating dtype.
 
         Returns
         -------
