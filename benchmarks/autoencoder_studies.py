@@ -260,20 +260,23 @@ def _pretrain_all(study, work_dir, n_mlps, device, verbose):
     """Pretrain (or resume) every autoencoder of ``study``; return ``{name: (model_dir, mlps_seen)}``.
 
     Each runs the stages of :data:`LEARNING_RATE_STAGES`, resuming its checkpoint from one to the next.
+    A study run beside another that shares a model (``cnn_vs_gpt`` and ``losses``) waits for it to
+    pretrain that model, then finds it done.
     """
     from sk_swat.autoencoder.pretraining import pretrain
 
     models = {}
     for spec in study.autoencoders:
         out = Path(work_dir) / spec.name
-        for share, learning_rate in LEARNING_RATE_STAGES:
-            budget = max(1, round(share * n_mlps))
-            if verbose:
-                print(f"pretraining {spec.name} ({spec.label}) to {budget} MLPs at learning rate {learning_rate} "
-                      f"in {out}", file=sys.stderr)
-            settings = dataclasses.replace(spec.pretrain_settings(budget), learning_rate=learning_rate)
-            result = pretrain(out, settings, spec.config, allow_changes=("learning_rate",), device=device,
-                              verbose=verbose)
+        with file_lock(out):
+            for share, learning_rate in LEARNING_RATE_STAGES:
+                budget = max(1, round(share * n_mlps))
+                if verbose:
+                    print(f"pretraining {spec.name} ({spec.label}) to {budget} MLPs at learning rate "
+                          f"{learning_rate} in {out}", file=sys.stderr)
+                settings = dataclasses.replace(spec.pretrain_settings(budget), learning_rate=learning_rate)
+                result = pretrain(out, settings, spec.config, allow_changes=("learning_rate",), device=device,
+                                  verbose=verbose)
         models[spec.name] = (out / "model", result["mlps_seen"])
     return models
 

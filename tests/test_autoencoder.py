@@ -731,3 +731,15 @@ def test_training_reduces_loss_on_one_configuration():
         func1, recon1 = losses(held, f_held)
     assert func1 < 0.6 * func0, (func0.item(), func1.item())
     assert recon1 < 0.3 * recon0, (recon0.item(), recon1.item())
+
+
+def test_pretrain_refuses_a_directory_another_run_is_pretraining_into(tmp_path):
+    from filelock import FileLock
+
+    from sk_swat.autoencoder.pretraining import LOCK
+
+    with FileLock(str(tmp_path / LOCK)):  # as another process's run holds it
+        with pytest.raises(RuntimeError, match="Another process is pretraining into"):
+            pretrain(tmp_path, _settings(16), _tiny_config())
+    assert not (tmp_path / "checkpoint.pt").exists()
+    assert pretrain(tmp_path, _settings(16), _tiny_config())["mlps_seen"] == 16  # free again

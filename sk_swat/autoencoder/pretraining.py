@@ -5,6 +5,7 @@ process draws its own MLPs and gradients are averaged with
 ``DistributedDataParallel`` (gloo on CPU, NCCL on GPU).
 """
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -34,6 +35,7 @@ from .random_mlps import hard_forward, random_mlp_tokens
 __all__ = ["PretrainSettings", "pretrain", "functional_loss", "init_weights_from"]
 
 CHECKPOINT = "checkpoint.pt"
+LOCK = "pretraining.lock"
 MODEL_DIR = "model"
 LOG = "log.csv"
 SETTINGS = "settings.json"
@@ -611,7 +613,35 @@ def pretrain(
     device = resolve_device("auto" if device is None else device)
     if device.type == "cuda" and device.index is None:
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))  # torchrun: one GPU per rank
+    with _only_run_in(output_dir) if rank == 0 else contextlib.nullcontext():
+        return _pretrain(output_dir, settings, config, resume, allow_changes, init_from, device, verbose,
+                         rank, world, distributed)
 
+
+@contextlib.contextmanager
+def _only_run_in(output_dir):
+    """Hold ``output_dir``'s lock for a run: a second run into the same directory would overwrite this one's."""
+    from filelock import FileLock, Timeout
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(output_dir / LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise RuntimeError(
+            f"Another process is pretraining into {output_dir} (it holds {output_dir / LOCK}). Wait for it to "
+            "end, or choose another output directory: two runs into one directory would overwrite each other's "
+            "checkpoints."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _pretrain(output_dir, settings, config, resume, allow_changes, init_from, device, verbose, rank, world,
+              distributed):
+    """The body of :func:`pretrain`, once the run holds its directory."""
     checkpoint_path = output_dir / CHECKPOINT
     state = None
     if checkpoint_path.exists():
