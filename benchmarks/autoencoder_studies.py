@@ -58,7 +58,10 @@ from sk_swat.utils import atomic_write, resolve_device
 __all__ = ["AutoencoderSpec", "Study", "STUDIES", "get_study", "run_study", "main"]
 
 DEFAULT_OUTPUT_DIR = Path("docs") / "benchmarks" / "autoencoder_studies"
-DEFAULT_WORK_DIR = Path("runs") / "autoencoder_studies"
+#: Where the autoencoders are pretrained. Tracked: a finished model's ``model/`` (weights, config, model card),
+#: ``log.csv`` and ``settings.json`` are committed, so a later run searches with those very weights; its
+#: ``checkpoint.pt`` (git-ignored) is needed only to go on pretraining.
+DEFAULT_WORK_DIR = Path("benchmarks") / "results" / "autoencoder_studies"
 #: Width w of the embedding-size study (latents 7 x w, 7 x w/3, 1 x 2w/3) and of its quick run.
 WIDTH, QUICK_WIDTH = 96, 12
 #: The MLP families of pretraining (:meth:`~sk_swat.autoencoder.pretraining.PretrainSettings.mlp_options`).
@@ -259,26 +262,59 @@ def _write_fidelity(path, rows):
 def _pretrain_all(study, work_dir, n_mlps, device, verbose):
     """Pretrain (or resume) every autoencoder of ``study``; return ``{name: (model_dir, mlps_seen)}``.
 
-    Each runs the stages of :data:`LEARNING_RATE_STAGES`, resuming its checkpoint from one to the next.
-    A study run beside another that shares a model (``cnn_vs_gpt`` and ``losses``) waits for it to
-    pretrain that model, then finds it done.
+    Each runs the stages of :data:`LEARNING_RATE_STAGES`, resuming its checkpoint from one to the next,
+    and gets a model card. A study run beside another that shares a model (``cnn_vs_gpt`` and
+    ``losses``) waits for it to pretrain that model, then finds it done. A model whose ``log.csv``
+    shows the whole budget, kept without its checkpoint (as committed), is used as it is.
     """
     from sk_swat.autoencoder.pretraining import pretrain
 
     models = {}
     for spec in study.autoencoders:
         out = Path(work_dir) / spec.name
-        with file_lock(out):
-            for share, learning_rate in LEARNING_RATE_STAGES:
-                budget = max(1, round(share * n_mlps))
-                if verbose:
-                    print(f"pretraining {spec.name} ({spec.label}) to {budget} MLPs at learning rate "
-                          f"{learning_rate} in {out}", file=sys.stderr)
-                settings = dataclasses.replace(spec.pretrain_settings(budget), learning_rate=learning_rate)
-                result = pretrain(out, settings, spec.config, allow_changes=("learning_rate",), device=device,
-                                  verbose=verbose)
-        models[spec.name] = (out / "model", result["mlps_seen"])
+        seen = _finished_without_checkpoint(out, n_mlps)
+        if seen is None:
+            with file_lock(out):
+                for share, learning_rate in LEARNING_RATE_STAGES:
+                    budget = max(1, round(share * n_mlps))
+                    if verbose:
+                        print(f"pretraining {spec.name} ({spec.label}) to {budget} MLPs at learning rate "
+                              f"{learning_rate} in {out}", file=sys.stderr)
+                    settings = dataclasses.replace(spec.pretrain_settings(budget), learning_rate=learning_rate)
+                    seen = pretrain(out, settings, spec.config, allow_changes=("learning_rate",), device=device,
+                                    verbose=verbose)["mlps_seen"]
+            _write_card(study, spec, out, n_mlps, seen)
+        models[spec.name] = (out / "model", seen)
     return models
+
+
+def _finished_without_checkpoint(out, n_mlps):
+    """MLPs seen by the model in ``out`` if it has no checkpoint and its log shows ``n_mlps`` seen, else None."""
+    from sk_swat.autoencoder.pretraining import CHECKPOINT, LOG
+
+    if (out / CHECKPOINT).exists() or not (out / "model" / "config.json").is_file():
+        return None
+    rows = read_rows(out / LOG)
+    seen = int(rows[-1]["mlps_seen"]) if rows else 0
+    return seen if seen >= n_mlps else None
+
+
+def _write_card(study, spec, out, n_mlps, seen):
+    """``model/README.md``: what the model is, how it was pretrained, where its measurements are."""
+    settings = json.loads((out / "settings.json").read_text())
+    stages = ", ".join(f"{lr:g} to {share:.0%} of the budget" for share, lr in LEARNING_RATE_STAGES)
+    card = (
+        f"# {spec.label} ({spec.name})\n\n"
+        f"An autoencoder of sk-swat's autoencoder studies (`benchmarks/autoencoder_studies.py`). Pretrained by "
+        f"`python -m benchmarks.autoencoder_studies --study {study.name} --n-mlps {n_mlps}` with the "
+        f"learning-rate stages {stages}; random MLPs seen: {seen:,}.\n\n"
+        f"Model configuration (given): `{json.dumps(spec.config, sort_keys=True)}`\n\n"
+        f"Pretraining settings (last stage): `{json.dumps(settings, sort_keys=True)}`\n\n"
+        f"Held-out fidelity and search results: `docs/benchmarks/autoencoder_studies/` (rows of these weights carry "
+        f"the first 12 hex digits of the SHA-256 of `model.safetensors`). Load it with "
+        f"`sk_swat.load_autoencoder(\"{out / 'model'}\")`.\n"
+    )
+    atomic_write(out / "model" / "README.md", card)
 
 
 def _fidelity_all(study, models, path, n_holdout, device):
@@ -534,7 +570,7 @@ def run_study(name, *, n_mlps=1_000_000, functions=None, seed=0, work_dir=DEFAUL
         CORNN functions (names or numbers); None: all 54 (two with ``quick``).
     seed : int, default=0
         Seed of the search fits.
-    work_dir : path-like, default="runs/autoencoder_studies"
+    work_dir : path-like, default="benchmarks/results/autoencoder_studies"
         Where the autoencoders are pretrained, one directory each.
     output_dir : path-like, default="docs/benchmarks/autoencoder_studies"
         Where the CSV, Markdown and PNG files go.

@@ -47,6 +47,17 @@ def test_quick_study_writes_its_files_and_resumes_without_refitting(study, tmp_p
     assert {ae.name: (work / ae.name / "checkpoint.pt").read_bytes() for ae in spec.autoencoders} == checkpoints
     assert len(_rows(out / "runs.csv")) == 2
 
+    # As committed: model/ (with its card), log.csv and settings.json, no checkpoint. Used as it is.
+    weights = {}
+    for ae in spec.autoencoders:
+        (work / ae.name / "checkpoint.pt").unlink()
+        assert "benchmarks.autoencoder_studies --study" in (work / ae.name / "model" / "README.md").read_text()
+        weights[ae.name] = (work / ae.name / "model" / "model.safetensors").read_bytes()
+    assert studies.main(args) == 0
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert all(not (work / ae.name / "checkpoint.pt").exists() for ae in spec.autoencoders)
+    assert {ae.name: (work / ae.name / "model" / "model.safetensors").read_bytes() for ae in spec.autoencoders} == weights
+
 
 def test_studies_train_the_papers_families():
     from sk_swat.autoencoder.pretraining import PretrainSettings
