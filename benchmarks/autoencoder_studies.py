@@ -558,7 +558,7 @@ def _plot(study, fidelity_rows, search_rows, functions, path):
 
 def run_study(name, *, n_mlps=1_000_000, functions=None, seed=0, work_dir=DEFAULT_WORK_DIR,
               output_dir=DEFAULT_OUTPUT_DIR, quick=False, n_holdout=1000, device="cpu", n_threads=1, command=None,
-              verbose=0):
+              autoencoders=None, verbose=0):
     """Pretrain (resuming), measure and report one study; return the paths written and the fits run.
 
     Parameters
@@ -584,6 +584,9 @@ def run_study(name, *, n_mlps=1_000_000, functions=None, seed=0, work_dir=DEFAUL
         torch threads of the whole run (pretraining and fits).
     command : str, default=None
         The command line recorded in the report and ``runs.csv``.
+    autoencoders : list of str, default=None
+        Run only these autoencoders of the study (names, as in :class:`AutoencoderSpec`); the report
+        then shows them only. None: all.
     verbose : int, default=0
 
     Returns
@@ -600,7 +603,7 @@ def run_study(name, *, n_mlps=1_000_000, functions=None, seed=0, work_dir=DEFAUL
     """
     from sk_swat.utils import limited_threads
 
-    study = get_study(name, quick)
+    study = _only(get_study(name, quick), autoencoders)
     if quick:
         n_mlps, n_holdout = min(n_mlps, 256), 8
         functions = functions or ["Sphere", "Himmelblau"]
@@ -626,6 +629,20 @@ def run_study(name, *, n_mlps=1_000_000, functions=None, seed=0, work_dir=DEFAUL
     return {**paths, "n_fits": n_fits}
 
 
+def _only(study, names):
+    """``study`` with only the autoencoders ``names`` (all if None), and the pairs among them."""
+    if names is None:
+        return study
+    known = [spec.name.removesuffix("-quick") for spec in study.autoencoders]
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise ValueError(f"Study {study.name!r} has no autoencoder {', '.join(unknown)}; it has {', '.join(known)}.")
+    specs = tuple(s for s, k in zip(study.autoencoders, known) if k in names)
+    kept = {s.name for s in specs}
+    pairs = tuple(p for p in study.pairs if set(p) <= kept)
+    return dataclasses.replace(study, autoencoders=specs, pairs=pairs)
+
+
 def build_parser():
     """The command line of ``python -m benchmarks.autoencoder_studies``.
 
@@ -648,6 +665,8 @@ def build_parser():
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, auto...")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--quick", action="store_true", help="tiny models, two functions, few steps")
+    parser.add_argument("--autoencoders", nargs="+", default=None,
+                        help="run only these autoencoders of the study (default: all)")
     parser.add_argument("--verbose", action="store_true")
     return parser
 
@@ -659,7 +678,7 @@ def main(argv=None):
     result = run_study(
         args.study, n_mlps=args.n_mlps, functions=args.functions, seed=args.seed, work_dir=args.work_dir,
         output_dir=args.output_dir, quick=args.quick, n_holdout=args.n_holdout, device=args.device,
-        n_threads=args.threads, verbose=int(args.verbose),
+        n_threads=args.threads, autoencoders=args.autoencoders, verbose=int(args.verbose),
         command=shlex.join(["python", "-m", "benchmarks.autoencoder_studies", *argv]),
     )
     print(Path(result["markdown"]).read_text())

@@ -79,3 +79,14 @@ def test_studies_train_the_papers_families():
     assert [ae.config.get("hidden_size") or ae.config.get("latent_size") for ae in sizes] == [w, w // 3, 2 * w // 3]
     with pytest.raises(ValueError, match="Unknown study"):
         studies.get_study("nope")
+
+
+def test_a_study_runs_only_the_autoencoders_named(tmp_path):
+    work, out = tmp_path / "work", tmp_path / "out"
+    args = ["--study", "cnn_vs_gpt", "--quick", "--work-dir", str(work), "--output-dir", str(out),
+            "--autoencoders", "gpt_basic"]
+    assert studies.main(args) == 2 * 2
+    assert [p.name for p in work.iterdir() if p.is_dir()] == ["gpt_basic-quick"]
+    assert {r["method"] for r in _rows(out / "cnn_vs_gpt-quick.csv")} == {"gpt_basic-quick"}
+    with pytest.raises(ValueError, match="has no autoencoder cnn; it has gpt_basic, cnn_basic"):
+        studies.main([*args[:-1], "cnn"])
