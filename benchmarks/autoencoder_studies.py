@@ -317,8 +317,8 @@ def _write_card(study, spec, out, n_mlps, seen):
     atomic_write(out / "model" / "README.md", card)
 
 
-def _fidelity_all(study, models, path, n_holdout, device):
-    """Fidelity rows of every autoencoder, measured for weights not yet in ``path``."""
+def _fidelity_all(study, models, path, n_holdout, device, measure=True):
+    """Fidelity rows of every autoencoder, measured for weights not yet in ``path`` (if ``measure``)."""
     from sk_swat.autoencoder.evaluation import fidelity
     from sk_swat.autoencoder.loading import load_autoencoder
 
@@ -327,7 +327,7 @@ def _fidelity_all(study, models, path, n_holdout, device):
     for spec in study.autoencoders:
         model_dir, seen = models[spec.name]
         digest = _weights_digest(model_dir)
-        if (spec.name, digest) in done:
+        if (spec.name, digest) in done or not measure:
             continue
         settings = spec.pretrain_settings(seen)
         model = load_autoencoder(model_dir, device=device)
@@ -375,8 +375,9 @@ def _fit_one(model_dir, function, depth, seed, quick, device):
     }
 
 
-def _search_all(study, models, path, functions, seed, quick, device, verbose):
-    """Run the search fits missing from ``path``; return the rows of the current weights and how many ran."""
+def _search_all(study, models, path, functions, seed, quick, device, verbose, fit=True):
+    """Run the search fits missing from ``path`` (none if not ``fit``); return the current weights' rows and how
+    many ran."""
     from sk_swat.autoencoder.loading import cached_autoencoder
 
     depths = _depths(quick)
@@ -386,7 +387,7 @@ def _search_all(study, models, path, functions, seed, quick, device, verbose):
             write_csv(path, [])
         done = {row_key(r) for r in read_results(path, repair=True)}
     n_run = 0
-    for spec in study.autoencoders:
+    for spec in study.autoencoders if fit else ():
         model_dir = models[spec.name][0]
         # Loaded before the first fit's clock starts.
         cached_autoencoder(str(model_dir), None, str(resolve_device(device)))
@@ -558,7 +559,7 @@ def _plot(study, fidelity_rows, search_rows, functions, path):
 
 def run_study(name, *, n_mlps=1_000_000, functions=None, seed=0, work_dir=DEFAULT_WORK_DIR,
               output_dir=DEFAULT_OUTPUT_DIR, quick=False, n_holdout=1000, device="cpu", n_threads=1, command=None,
-              autoencoders=None, verbose=0):
+              autoencoders=None, report_only=False, verbose=0):
     """Pretrain (resuming), measure and report one study; return the paths written and the fits run.
 
     Parameters
@@ -587,6 +588,9 @@ def run_study(name, *, n_mlps=1_000_000, functions=None, seed=0, work_dir=DEFAUL
     autoencoders : list of str, default=None
         Run only these autoencoders of the study (names, as in :class:`AutoencoderSpec`); the report
         then shows them only. None: all.
+    report_only : bool, default=False
+        Pretrain, measure and fit nothing: write the report of what ``output_dir`` holds for the
+        weights in ``work_dir``, on the functions that every autoencoder has searched at every depth.
     verbose : int, default=0
 
     Returns
@@ -612,21 +616,39 @@ def run_study(name, *, n_mlps=1_000_000, functions=None, seed=0, work_dir=DEFAUL
     output_dir.mkdir(parents=True, exist_ok=True)
     command = command or shlex.join(["python", "-m", "benchmarks.autoencoder_studies", "--study", name]
                                     + (["--quick"] if quick else []))
-    record_run(output_dir, command)
+    if not report_only:
+        record_run(output_dir, command)
     base = stem(study.name, quick)
     paths = {"csv": results_path(output_dir, study.name, quick), "fidelity": output_dir / f"{base}_fidelity.csv",
              "markdown": output_dir / f"{base}.md", "png": output_dir / f"{base}.png"}
     with limited_threads(n_threads):
-        models = _pretrain_all(study, work_dir, n_mlps, device, verbose)
-        fidelity_rows = _fidelity_all(study, models, paths["fidelity"], n_holdout, device)
+        if report_only:
+            models = {spec.name: (Path(work_dir) / spec.name / "model", None) for spec in study.autoencoders}
+        else:
+            models = _pretrain_all(study, work_dir, n_mlps, device, verbose)
+        fidelity_rows = _fidelity_all(study, models, paths["fidelity"], n_holdout, device, measure=not report_only)
         search_rows, n_fits = [], 0
         if study.search:
-            search_rows, n_fits = _search_all(study, models, paths["csv"], functions, seed, quick, device, verbose)
+            search_rows, n_fits = _search_all(study, models, paths["csv"], functions, seed, quick, device, verbose,
+                                              fit=not report_only)
+        if report_only:
+            functions = _complete_functions(search_rows, study, functions, quick)
+            search_rows = [r for r in search_rows if r["function"] in functions]
+    if report_only:
+        command = f"runs.csv` (the runs that wrote these rows); this report: `{command}"
     atomic_write(paths["markdown"], _markdown(study, fidelity_rows, search_rows, functions, command, quick, seed))
     _plot(study, fidelity_rows, search_rows, functions, paths["png"])
     if not study.search:
         del paths["csv"]
     return {**paths, "n_fits": n_fits}
+
+
+def _complete_functions(rows, study, functions, quick):
+    """The functions of ``functions`` that every autoencoder of ``study`` has searched at every depth."""
+    done = {(r["method"], r["function"], r["config"].split(",")[0]) for r in rows}
+    depths = [f"depth={k}" for k in _depths(quick)]
+    return [f for f in functions
+            if all((spec.name, f, d) in done for spec in study.autoencoders for d in depths)]
 
 
 def _only(study, names):
@@ -667,6 +689,8 @@ def build_parser():
     parser.add_argument("--quick", action="store_true", help="tiny models, two functions, few steps")
     parser.add_argument("--autoencoders", nargs="+", default=None,
                         help="run only these autoencoders of the study (default: all)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="write the report of the results there are; pretrain, measure and fit nothing")
     parser.add_argument("--verbose", action="store_true")
     return parser
 
@@ -678,7 +702,8 @@ def main(argv=None):
     result = run_study(
         args.study, n_mlps=args.n_mlps, functions=args.functions, seed=args.seed, work_dir=args.work_dir,
         output_dir=args.output_dir, quick=args.quick, n_holdout=args.n_holdout, device=args.device,
-        n_threads=args.threads, autoencoders=args.autoencoders, verbose=int(args.verbose),
+        n_threads=args.threads, autoencoders=args.autoencoders, report_only=args.report_only,
+        verbose=int(args.verbose),
         command=shlex.join(["python", "-m", "benchmarks.autoencoder_studies", *argv]),
     )
     print(Path(result["markdown"]).read_text())

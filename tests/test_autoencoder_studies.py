@@ -90,3 +90,17 @@ def test_a_study_runs_only_the_autoencoders_named(tmp_path):
     assert {r["method"] for r in _rows(out / "cnn_vs_gpt-quick.csv")} == {"gpt_basic-quick"}
     with pytest.raises(ValueError, match="has no autoencoder cnn; it has gpt_basic, cnn_basic"):
         studies.main([*args[:-1], "cnn"])
+
+
+def test_report_only_fits_nothing_and_reports_the_functions_every_model_has_done(tmp_path):
+    work, out = tmp_path / "work", tmp_path / "out"
+    base = ["--study", "cnn_vs_gpt", "--quick", "--work-dir", str(work), "--output-dir", str(out)]
+    assert studies.main([*base, "--functions", "Sphere"]) == 2 * 2
+    assert studies.main([*base, "--autoencoders", "gpt_basic", "--functions", "Himmelblau"]) == 2
+    rows = _rows(out / "cnn_vs_gpt-quick.csv")
+    runs = _rows(out / "runs.csv")
+    assert studies.main([*base, "--report-only"]) == 0
+    assert _rows(out / "cnn_vs_gpt-quick.csv") == rows and _rows(out / "runs.csv") == runs
+    report = (out / "cnn_vs_gpt-quick.md").read_text()
+    assert "Sphere" in report and "Himmelblau" not in report  # the CNN has not searched Himmelblau
+    assert "this report: `python -m benchmarks.autoencoder_studies" in report
