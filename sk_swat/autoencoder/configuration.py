@@ -230,7 +230,8 @@ class SWATCNNAutoencoderConfig(_TokenLayoutConfig):
         15 -> 8); the others keep the shape and are residual.
     n_fc_layers : int, default=4
         FC layers from the concatenated encoder outputs to the latent, and
-        again from the latent to the decoders' inputs.
+        again from the latent to the decoders' inputs; the inner ones are
+        residual, with layer normalisation (a plain stack did not learn).
     fc_size : int, default=128
         Width of the hidden FC layers.
     **kwargs

@@ -24,12 +24,29 @@ def _widths(n_conv_layers, token_width=encoding.TOKEN_WIDTH):
     return widths
 
 
-def _fc_stack(sizes):
-    """Linear layers of the given sizes with GELU between them (none after the last)."""
-    layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(n_in, n_out), nn.GELU()]
-    return nn.Sequential(*layers[:-1])
+class _ResidualFC(nn.Module):
+    """``x + linear(gelu(layer_norm(x)))``: a fully connected layer that keeps its input's path open."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.norm, self.linear, self.act = nn.LayerNorm(width), nn.Linear(width, width), nn.GELU()
+
+    def forward(self, x):
+        return x + self.linear(self.act(self.norm(x)))
+
+
+def _fc_stack(n_in, n_out, n_layers, width):
+    """``n_layers`` fully connected layers from ``n_in`` to ``n_out`` features, ``width`` wide inside.
+
+    The inner layers are residual and normalised (:class:`_ResidualFC`). With a plain stack of GELU
+    layers instead, the autoencoder did not learn to pass the weights through: on 16 random MLPs its
+    reconstruction loss stayed at that of predicting zero weights (0.222) for 600 Adam steps at a
+    learning rate of 3e-4, where this stack brought it to 0.0009.
+    """
+    if n_layers == 1:
+        return nn.Linear(n_in, n_out)
+    inner = [_ResidualFC(width) for _ in range(n_layers - 2)]
+    return nn.Sequential(nn.Linear(n_in, width), *inner, nn.LayerNorm(width), nn.Linear(width, n_out))
 
 
 class _ConvStack(nn.Module):
@@ -126,10 +143,11 @@ class SWATCNNAutoencoder(SWATPreTrainedModel):
         config.check_compatible()
         self._map_shape = (config.channels, encoding.N_TOKENS, _widths(config.n_conv_layers, config.token_width)[-1])
         per_depth = config.channels * encoding.N_TOKENS * self._map_shape[-1]
-        hidden = [config.fc_size] * (config.n_fc_layers - 1)
         self.encoders = nn.ModuleList(_encoder(config) for _ in range(encoding.MAX_DEPTH))
-        self.encoder_fc = _fc_stack([encoding.MAX_DEPTH * per_depth, *hidden, config.latent_size])
-        self.decoder_fc = _fc_stack([config.latent_size, *hidden, encoding.MAX_DEPTH * per_depth])
+        self.encoder_fc = _fc_stack(encoding.MAX_DEPTH * per_depth, config.latent_size, config.n_fc_layers,
+                                    config.fc_size)
+        self.decoder_fc = _fc_stack(config.latent_size, encoding.MAX_DEPTH * per_depth, config.n_fc_layers,
+                                    config.fc_size)
         self.decoders = nn.ModuleList(_decoder(config) for _ in range(encoding.MAX_DEPTH))
         self.post_init()
 
