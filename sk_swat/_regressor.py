@@ -499,11 +499,7 @@ class SWATRegressor(ScaledMLPRegressor):
             # Without multi-output support, scikit-learn asks for a warning on a column vector.
             y = column_or_1d(y, warn=not multi_output)
         if y.ndim == 2 and not multi_output:
-            raise ValueError(
-                f"y has {y.shape[1]} columns, but the autoencoder embeds networks of one output. Fit one "
-                "network per target with sklearn.multioutput.MultiOutputRegressor(SWATRegressor()), or use an "
-                "autoencoder pretrained with several outputs (sk-swat pretrain --max-outputs)."
-            )
+            raise _too_many_outputs(y.shape[1], 1)
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if X.shape[1] > MAX_INPUTS:
@@ -539,12 +535,7 @@ class SWATRegressor(ScaledMLPRegressor):
         autoencoder = cached_autoencoder(self.autoencoder, self.revision, str(device))
         max_outputs = getattr(autoencoder.config, "max_outputs", 1)
         if self.n_outputs_ > max_outputs:
-            raise ValueError(
-                f"y has {self.n_outputs_} columns, but the autoencoder embeds networks of at most {max_outputs} "
-                "outputs. Fit one network per target with sklearn.multioutput.MultiOutputRegressor("
-                "SWATRegressor()), or use an autoencoder pretrained with more outputs (sk-swat pretrain "
-                "--max-outputs)."
-            )
+            raise _too_many_outputs(self.n_outputs_, max_outputs)
         fit_rows = {"sample_weight": sample_weight[train], "device": device}
         candidates, loss_curve = latent_search(
             autoencoder, Xs[train], ys[train], settings, seed=seed, verbose=self.verbose, **fit_rows
@@ -751,6 +742,16 @@ class SWATRegressor(ScaledMLPRegressor):
         """
         module = self.to_torch(dtype=torch.float32, candidate=candidate)
         return export_onnx(module, path, self.n_features_in_)
+
+
+def _too_many_outputs(n_outputs, max_outputs):
+    """The error for a ``y`` of more columns than the autoencoder's networks have outputs."""
+    embeds = "one output" if max_outputs == 1 else f"at most {max_outputs} outputs"
+    return ValueError(
+        f"y has {n_outputs} columns, but the autoencoder embeds networks of {embeds}. Fit one network per "
+        "target with sklearn.multioutput.MultiOutputRegressor(SWATRegressor()), or use an autoencoder "
+        "pretrained with more outputs (sk-swat pretrain --max-outputs)."
+    )
 
 
 def _squared_errors(prediction, y):
