@@ -392,11 +392,13 @@ def _search_all(study, models, path, functions, seed, quick, device, verbose, fi
             write_csv(path, [])
         done = {row_key(r) for r in read_results(path, repair=True)}
     n_run = 0
-    for spec in study.autoencoders if fit else ():
-        model_dir = models[spec.name][0]
-        # Loaded before the first fit's clock starts.
-        cached_autoencoder(str(model_dir), None, str(resolve_device(device)))
-        for function in functions:
+    if fit:
+        for spec in study.autoencoders:  # loaded before the first fit's clock starts
+            cached_autoencoder(str(models[spec.name][0]), None, str(resolve_device(device)))
+    # Function by function, so that a run cut short leaves whole comparisons.
+    for function in functions if fit else ():
+        for spec in study.autoencoders:
+            model_dir = models[spec.name][0]
             for depth in depths:
                 config = _search_config(depth, digests[spec.name])
                 if (spec.name, function, config, str(seed)) in done:
