@@ -271,6 +271,10 @@ def write_generated_files(app):
     _write(GENERATED / "fit_time.rst", csv_table(results / "fit_time.csv"))
     _write(GENERATED / "fit_scaling.rst", csv_table(results / "fit_scaling.csv"))
     _write(GENERATED / "real_data.md", results_markdown(bench_dir / "real_data.md", out / "real_data"))
+    for study in ("cnn_vs_gpt", "losses", "embedding_size"):
+        _write(GENERATED / f"study_{study}.md",
+               results_markdown(bench_dir / "autoencoder_studies" / f"{study}.md", out / "autoencoder_studies"))
+    _write(GENERATED / "compression.md", results_markdown(bench_dir / "compression.md", out / "compression"))
     _write(GENERATED / "results_figures.rst", figures_rst(results, out / "results"))
 
 
