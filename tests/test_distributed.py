@@ -127,7 +127,8 @@ def test_pretrain_under_torchrun_keeps_ranks_in_sync(tmp_path):
         assert torch.equal(initial[0][key], initial[1][key]), key
 
     # rank 0 alone writes the checkpoint, and it holds the trained weights
-    assert sorted(p.name for p in out_dir.iterdir()) == ["checkpoint.pt", "log.csv", "model", "settings.json"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "checkpoint.pt", "log.csv", "model", "pretraining.lock", "settings.json"]
     checkpoint = torch.load(out_dir / "checkpoint.pt", weights_only=True)
     assert (checkpoint["step"], checkpoint["mlps_seen"]) == (4, 64)
     for key in s0:
