@@ -63,3 +63,15 @@ def tiny_autoencoder():
         torch.manual_seed(0)
         model = SWATAutoencoder(config)
     return model.eval().requires_grad_(False)
+
+
+@pytest.fixture(scope="session")
+def seven_output_autoencoder():
+    """A small randomly initialised autoencoder whose token layout holds 7 outputs (multi-output tests)."""
+    from sk_swat.autoencoder import SWATAutoencoder, SWATAutoencoderConfig
+
+    config = SWATAutoencoderConfig(hidden_size=16, n_head=2, n_encoder_layers=1, n_decoder_layers=1, max_outputs=7)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = SWATAutoencoder(config)
+    return model.eval().requires_grad_(False)

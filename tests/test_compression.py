@@ -97,17 +97,6 @@ def test_compress_refuses_bad_input(kwargs, error, match):
         compress(**kwargs)
 
 
-@pytest.fixture(scope="module")
-def seven_output_autoencoder():
-    from sk_swat.autoencoder import SWATAutoencoder, SWATAutoencoderConfig
-
-    config = SWATAutoencoderConfig(hidden_size=16, n_head=2, n_encoder_layers=1, n_decoder_layers=1, max_outputs=7)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = SWATAutoencoder(config)
-    return model.eval().requires_grad_(False)
-
-
 def test_compress_composes_one_searched_replacement_per_part(seven_output_autoencoder):
     # A 7-layer leaky-ReLU network of 7 neurons without biases, as in the paper's study, cut at layer 4.
     rng = np.random.RandomState(0)

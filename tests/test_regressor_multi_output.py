@@ -16,17 +16,6 @@ from sk_swat import SWATRegressor
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-@pytest.fixture(scope="module")
-def seven_output_autoencoder():
-    from sk_swat.autoencoder import SWATAutoencoder, SWATAutoencoderConfig
-
-    config = SWATAutoencoderConfig(hidden_size=16, n_head=2, n_encoder_layers=1, n_decoder_layers=1, max_outputs=7)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = SWATAutoencoder(config)
-    return model.eval().requires_grad_(False)
-
-
 @pytest.fixture
 def targets():
     rng = np.random.RandomState(0)
