@@ -60,8 +60,10 @@ def _evaluate(args):
         revision=args.revision,
         n_mlps=args.n_mlps,
         n_inputs=args.n_inputs,
+        n_outputs=args.n_outputs,
         seed=args.seed,
         device=args.device,
+        multi_output=args.multi_output,
     )
     print(paths["markdown"].read_text())
     for key, path in paths.items():
@@ -171,6 +173,9 @@ def build_parser():
     ev.add_argument("--revision", default=None)
     ev.add_argument("--n-mlps", type=int, default=1000, help="held-out MLPs per depth")
     ev.add_argument("--n-inputs", type=int, default=2)
+    ev.add_argument("--n-outputs", type=int, default=1, help="outputs of the held-out MLPs")
+    ev.add_argument("--multi-output", action="store_true",
+                    help="the bundled multi-output autoencoder (with no --autoencoder)")
     ev.add_argument("--seed", type=int, default=12345)
     ev.add_argument("--device", default=None)
     ev.set_defaults(func=_evaluate)

@@ -697,6 +697,20 @@ def test_bundled_default_without_network(no_network):
     _assert_frozen(load_autoencoder())
 
 
+def test_bundled_multi_output_autoencoder_without_network(no_network):
+    model = load_autoencoder(multi_output=True)
+    _assert_frozen(model)
+    assert model.config.max_outputs == 7
+    assert getattr(load_autoencoder().config, "max_outputs", 1) == 1
+
+
+def test_multi_output_is_only_for_the_bundled_autoencoders(model_files):
+    with pytest.raises(ValueError, match="multi_output=True picks one of the bundled autoencoders"):
+        load_autoencoder(model_files["main"][2], multi_output=True)
+    with pytest.raises(TypeError, match="multi_output must be a bool"):
+        load_autoencoder(multi_output="yes")
+
+
 def test_default_path_mechanics_without_network(monkeypatch, model_files, tmp_path, no_network):
     """The None path, pointed at a tiny model (the real bundled weights may not exist yet)."""
     monkeypatch.setattr(loading, "BUNDLED_DIR", model_files["main"][2])
@@ -706,6 +720,9 @@ def test_default_path_mechanics_without_network(monkeypatch, model_files, tmp_pa
     monkeypatch.setattr(loading, "BUNDLED_DIR", tmp_path / "pretrained")
     with pytest.raises(AutoencoderLoadError, match="has no bundled autoencoder weights.*sk-swat pretrain"):
         load_autoencoder()
+    monkeypatch.setattr(loading, "BUNDLED_MULTI_OUTPUT_DIR", tmp_path / "pretrained_multi_output")
+    with pytest.raises(AutoencoderLoadError, match="has no bundled multi-output autoencoder weights"):
+        load_autoencoder(multi_output=True)
 
 
 if __name__ == "__main__":

@@ -232,11 +232,11 @@ def _with(X, i, j, value):
         (lambda X: X, lambda y: np.array(["a"] * len(y)), "could not convert string to float"),
         (lambda X: X + 1j, lambda y: y, "Complex data not supported"),
         (lambda X: X, lambda y: y + 1j, "Complex data not supported"),
-        (lambda X: X, lambda y: np.c_[y, y], r"y has 2 columns, but the autoencoder embeds networks of one output"),
+        (lambda X: X, lambda y: np.tile(y[:, None], 8), r"y has 8 columns, but the autoencoder embeds networks of at most 7"),
         (lambda X: X, lambda y: y[:-1], "inconsistent numbers of samples"),
     ],
     ids=["nan-X", "inf-X", "nan-y", "inf-y", "empty", "one-sample", "no-features", "strings-X",
-         "strings-y", "complex-X", "complex-y", "2d-y", "length-mismatch"],
+         "strings-y", "complex-X", "complex-y", "8-columns-y", "length-mismatch"],
 )
 def test_bad_data_is_refused(regression_data, small_params, make_X, make_y, match):
     X, y = regression_data
@@ -246,13 +246,18 @@ def test_bad_data_is_refused(regression_data, small_params, make_X, make_y, matc
     assert not hasattr(reg, "mlp_")
 
 
-def test_column_vector_y_is_accepted_with_a_warning(regression_data, small_params):
+def test_column_vector_y_is_accepted_with_a_warning_by_a_one_output_autoencoder(regression_data, small_params):
     from sklearn.exceptions import DataConversionWarning
 
     X, y = regression_data
     with pytest.warns(DataConversionWarning):
-        reg = SWATRegressor(**small_params).fit(X, y[:, None])
+        reg = SWATRegressor(autoencoder=BUNDLED_DIR, **small_params).fit(X, y[:, None])
     assert reg.predict(X).shape == (len(X),)
+    # The default is multi-output (scikit-learn asks for no warning then), and fits the same network.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataConversionWarning)
+        default = SWATRegressor(**small_params).fit(X, y[:, None])
+    np.testing.assert_array_equal(default.predict(X), reg.predict(X))
 
 
 def test_too_many_features_says_how_many_and_what_to_do(small_params):

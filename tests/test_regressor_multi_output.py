@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import check_regressor_multioutput, check_supervised_y_2d
 
 from sk_swat import SWATRegressor
+from sk_swat.autoencoder.loading import BUNDLED_DIR
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -67,7 +68,26 @@ def test_more_columns_than_the_autoencoder_embeds_are_refused(seven_output_autoe
 
 def test_the_multi_output_tag_follows_the_autoencoder(seven_output_autoencoder):
     assert _small(seven_output_autoencoder).__sklearn_tags__().target_tags.multi_output
-    assert not SWATRegressor().__sklearn_tags__().target_tags.multi_output
+    assert not SWATRegressor(autoencoder=BUNDLED_DIR).__sklearn_tags__().target_tags.multi_output
+    # The default has a bundled autoencoder for several outputs.
+    assert SWATRegressor().__sklearn_tags__().target_tags.multi_output
+
+
+def test_a_one_output_autoencoder_refuses_several_columns(targets):
+    X, Y = targets
+    with pytest.raises(ValueError, match="y has 3 columns, but the autoencoder embeds networks of one output"):
+        _small(BUNDLED_DIR).fit(X, Y)
+
+
+def test_the_default_fits_several_columns_with_the_bundled_multi_output_autoencoder(targets):
+    X, Y = targets
+    reg = SWATRegressor(depths=(1,), max_iter=50, random_state=0).fit(X, Y)
+    assert reg.predict(X).shape == (80, 3) and reg.mlp_.n_outputs == 3
+    assert reg.score(X, Y) > 0.999
+    # A 1-D y keeps the one-output bundled autoencoder: the same fit as naming it.
+    one = SWATRegressor(depths=(1,), max_iter=50, random_state=0)
+    np.testing.assert_array_equal(one.fit(X, Y[:, 0]).predict(X),
+                                  clone(one).set_params(autoencoder=BUNDLED_DIR).fit(X, Y[:, 0]).predict(X))
 
 
 @pytest.mark.parametrize("check", [check_regressor_multioutput, check_supervised_y_2d])

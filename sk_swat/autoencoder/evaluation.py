@@ -461,7 +461,7 @@ def _table(rows, key, percent=False):
     return "\n".join(lines)
 
 
-def _markdown(rows, *, model, source, command, n_mlps, n_inputs, n_points, seed, seconds, device):
+def _markdown(rows, *, model, source, command, n_mlps, n_inputs, n_outputs, n_points, seed, seconds, device):
     n_params = sum(p.numel() for p in model.parameters())
     share = {r["decoder"]: r["share_best"] for r in rows if r["input_depth"] == "all"}
     share = ", ".join(f"D{k} {100 * share[k]:.0f} %" for k in range(1, encoding.MAX_DEPTH + 1))
@@ -469,7 +469,7 @@ def _markdown(rows, *, model, source, command, n_mlps, n_inputs, n_points, seed,
 
 Autoencoder: {source}; {model.config.describe()}, {n_params:,} parameters. Held-out random MLPs: \
 n_mlps={n_mlps} per input depth ({4 * n_mlps} in all), \
-n_inputs={n_inputs}, {n_points} input points from U[-1, 1], weight-drop rates {", ".join(map(str, DROP_RATES))}, \
+n_inputs={n_inputs}, n_outputs={n_outputs}, {n_points} input points from U[-1, 1], weight-drop rates {", ".join(map(str, DROP_RATES))}, \
 seed={seed}; hard decoding (masks thresholded at 0.5, arg-max activation). Computed in {seconds:.1f} s on {device}.
 
 Reproduce: `{command}`
@@ -497,8 +497,10 @@ def write_fidelity_report(
     revision=None,
     n_mlps=1000,
     n_inputs=2,
+    n_outputs=1,
     seed=12345,
     device=None,
+    multi_output=False,
 ):
     """Measure an autoencoder and write ``fidelity.csv``, ``fidelity.md`` and ``smoothness.png``.
 
@@ -524,10 +526,15 @@ def write_fidelity_report(
         Held-out MLPs per input depth.
     n_inputs : int, default=2
         Inputs of the MLPs.
+    n_outputs : int, default=1
+        Outputs of the held-out MLPs (at most ``max_outputs`` of the
+        autoencoder's config); the smoothness maps decode one-output MLPs.
     seed : int, default=12345
         Seed of the held-out MLPs and inputs (and of the smoothness maps).
     device : str, default=None
         Device: None for the CPU, ``"auto"``, ``"cpu"``, ``"cuda"``...
+    multi_output : bool, default=False
+        With ``autoencoder=None``: the bundled multi-output autoencoder.
 
     Returns
     -------
@@ -561,9 +568,9 @@ def write_fidelity_report(
 
     n_points, grid, radius = 1000, 21, 3.0
     start = time.perf_counter()
-    model = load_autoencoder(autoencoder, revision=revision, device=device)
+    model = load_autoencoder(autoencoder, revision=revision, device=device, multi_output=multi_output)
     model_device = next(model.parameters()).device
-    rows = fidelity(model, n_mlps=n_mlps, n_inputs=n_inputs, n_points=n_points, seed=seed)
+    rows = fidelity(model, n_mlps=n_mlps, n_inputs=n_inputs, n_points=n_points, seed=seed, n_outputs=n_outputs)
     maps = [
         smoothness_map(model, k, grid=grid, radius=radius, seed=seed, n_inputs=n_inputs)
         for k in range(1, encoding.MAX_DEPTH + 1)
@@ -572,7 +579,7 @@ def write_fidelity_report(
 
     output_dir = Path(output_dir)
     if autoencoder is None:
-        source = "the bundled autoencoder"
+        source = "the bundled multi-output autoencoder" if multi_output else "the bundled autoencoder"
     elif revision is None:
         source = f"`{autoencoder}`"
     else:
@@ -580,14 +587,19 @@ def write_fidelity_report(
     argv = ["sk-swat", "evaluate-autoencoder", str(output_dir)]
     if autoencoder is not None:
         argv += ["--autoencoder", str(autoencoder)]
+    if multi_output:
+        argv += ["--multi-output"]
     if revision is not None:
         argv += ["--revision", str(revision)]
-    argv += ["--n-mlps", str(n_mlps), "--n-inputs", str(n_inputs), "--seed", str(seed)]
+    argv += ["--n-mlps", str(n_mlps), "--n-inputs", str(n_inputs)]
+    if n_outputs != 1:
+        argv += ["--n-outputs", str(n_outputs)]
+    argv += ["--seed", str(seed)]
     if device is not None:
         argv += ["--device", str(device)]
     markdown = _markdown(
         rows, model=model, source=source, command=shlex.join(argv), n_mlps=n_mlps, n_inputs=n_inputs,
-        n_points=n_points, seed=seed, seconds=seconds, device=model_device,
+        n_outputs=n_outputs, n_points=n_points, seed=seed, seconds=seconds, device=model_device,
     )
 
     fig = Figure(figsize=(4.2 * len(maps), 4.0), layout="constrained")
