@@ -721,8 +721,8 @@ class SWATRegressor(ScaledMLPRegressor):
 
         The graph of :meth:`to_torch` in float32, exported by
         ``torch.onnx.export``: one input ``X`` of shape (n_samples,
-        n_features) and one output ``y`` of shape (n_samples,), any number
-        of rows. Needs the ``onnx`` and ``onnxscript`` packages
+        n_features) and one output ``y`` of shape (n_samples,), or
+        (n_samples, n_outputs) for several targets, any number of rows. Needs the ``onnx`` and ``onnxscript`` packages
         (``pip install "sk-swat[onnx]"``); onnxruntime, for example, runs it.
 
         Parameters

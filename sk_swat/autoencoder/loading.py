@@ -187,11 +187,12 @@ def load_autoencoder(
     hub_repo = None
     if name_or_path is None:
         directory = _bundled_dir(multi_output)
-        source = "the bundled multi-output autoencoder" if multi_output else "the bundled autoencoder"
+        what = "bundled multi-output autoencoder" if multi_output else "bundled autoencoder"
+        source = f"the {what}"
         _refuse_revision(revision, source)
         if not (directory / CONFIG_NAME).is_file() or not (directory / WEIGHTS_NAME).is_file():
             raise AutoencoderLoadError(
-                f"This installation of sk-swat has no {source[4:]} weights (expected "
+                f"This installation of sk-swat has no {what} weights (expected "
                 f"{directory / CONFIG_NAME} and {directory / WEIGHTS_NAME}). Reinstall an sk-swat release "
                 "that ships them, pass a local directory or a Hugging Face Hub repo id ('owner/name') to "
                 "load_autoencoder, or pretrain one with `sk-swat pretrain`."
