@@ -50,21 +50,31 @@ def _fc_stack(n_in, n_out, n_layers, width):
 
 
 class _ConvStack(nn.Module):
-    """Convolutional layers with GELU; layers that keep the shape are residual (``x + gelu(conv(x))``)."""
+    """Convolutional layers around a normalised path: ``x + conv(gelu(norm(x)))`` or ``conv(norm(x))``.
 
-    def __init__(self, layers, residual, last_linear=False):
+    The layers that keep the shape are residual blocks with a GELU inside; the others (the layers
+    that halve or double the width, and the last one of a decoder) are linear, after a
+    ``GroupNorm(1, channels)`` (a layer norm over the whole map). The first layer of an encoder
+    (``norm_first=False``) sees the token matrix itself and is applied plainly.
+
+    Without the normalisation (GELU after every convolution, PyTorch's default initialisation), the
+    part of the activations that depends on the MLP shrank layer by layer: at initialisation the
+    latent's spread over a batch of MLPs was 0.8 % of its size (0.005 against 0.63), and 23 % with it.
+    """
+
+    def __init__(self, layers, residual, norm_first=True):
         super().__init__()
         self.layers = nn.ModuleList(layers)
         self.residual = residual
-        self.last_linear = last_linear
+        self.norms = nn.ModuleList(
+            nn.GroupNorm(1, layer.in_channels) if (i or norm_first) else nn.Identity()
+            for i, layer in enumerate(layers)
+        )
         self.act = nn.GELU()
 
     def forward(self, x):
-        for i, (layer, residual) in enumerate(zip(self.layers, self.residual)):
-            h = layer(x)
-            if not (self.last_linear and i == len(self.layers) - 1):
-                h = self.act(h)
-            x = x + h if residual else h
+        for layer, norm, residual in zip(self.layers, self.norms, self.residual):
+            x = x + layer(self.act(norm(x))) if residual else layer(norm(x))
         return x
 
 
@@ -73,7 +83,7 @@ def _encoder(config):
     c, n = config.channels, config.n_conv_layers
     layers = [nn.Conv2d(2, c, 3, padding=1)]
     layers += [nn.Conv2d(c, c, 3, stride=(1, 2) if _downsamples(i) else 1, padding=1) for i in range(1, n)]
-    return _ConvStack(layers, [False] + [not _downsamples(i) for i in range(1, n)])
+    return _ConvStack(layers, [False] + [not _downsamples(i) for i in range(1, n)], norm_first=False)
 
 
 def _decoder(config):
@@ -89,7 +99,7 @@ def _decoder(config):
             layers.append(nn.Conv2d(c, c, 3, padding=1))
         residual.append(not _downsamples(i))
     layers.append(nn.Conv2d(c, 1, 3, padding=1))
-    return _ConvStack(layers, residual + [False], last_linear=True)
+    return _ConvStack(layers, residual + [False])
 
 
 class SWATCNNAutoencoder(SWATPreTrainedModel):
