@@ -238,11 +238,9 @@ class SWATCNNAutoencoderConfig(_TokenLayoutConfig):
         Token values are divided by this on the way in and decoded weights and biases multiplied
         by it on the way out, as in :class:`SWATAutoencoderConfig` (whose default is 5.0).
         Pretraining's reconstruction term counts weights in units of it, so 1.0 weighs it 25 times
-        more than 5.0 does. In the papers' basic setting (no biases, sigmoid) the CNN learned with 1.0
-        only: on depth-1 two-input MLPs, 500 Adam steps at 3e-4 took its held-out median relative
-        error to 0.17 with 1.0, to 1.0 (no better than the mean) with 5.0, and to 0.47 with 5.0 and a
-        reconstruction weight of 25. With 5.0 the functional loss drove the decoded first-layer
-        weights to zero (a constant function) before the reconstruction term could teach them.
+        more than 5.0 does: with 5.0 the CNN's functional loss drove the decoded first-layer weights
+        to zero (a constant function) before the reconstruction term could teach them, and it did not
+        learn the papers' basic setting (:ref:`benchmarks`).
     **kwargs
         The token layout (``layout_version``, ``n_tokens``, ``token_width``,
         ``max_depth``, ``max_inputs``, ``activations``, as in
