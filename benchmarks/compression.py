@@ -13,7 +13,7 @@ network of 7 leaky-ReLU or tanh neurons fitted to the original's (standardised) 
 
     python -m benchmarks.compression [--autoencoder DIR] [--seed 0] [--output-dir docs/benchmarks]
 
-The first part has 7 outputs: None uses the bundled autoencoders (the multi-output one for it).
+The first part has 7 outputs: the autoencoder must embed them, as the bundled one (None) does.
 Writes ``compression.png`` and ``compression.md`` into ``--output-dir``.
 """
 

@@ -8,8 +8,7 @@ searches a compact replacement for each part in the latent space, each fitted on
 replacements before it produce (SWAT-NN, Section V-F). This example reruns the paper's proof of
 concept (Fig. 15): a leaky-ReLU network of 9 hidden layers of 7 neurons without biases, cut at
 its 5th hidden layer into a 2 -> 7 part and a 7 -> 1 part, each replaced by 2 hidden layers, so
-that the result has 5. The first part has 7 outputs: it is searched with the bundled
-multi-output autoencoder.
+that the result has 5. The first part has 7 outputs, which the bundled autoencoder embeds.
 """
 
 # %%

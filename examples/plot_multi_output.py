@@ -3,8 +3,8 @@ Several targets, one network
 ============================
 
 With a ``y`` of several columns (up to 7), :class:`~sk_swat.SWATRegressor` searches one network
-whose hidden layers are shared by all targets and which has one output per column, with the
-bundled multi-output autoencoder. When the targets are made of the same few hidden features,
+whose hidden layers are shared by all targets and which has one output per column (the bundled
+autoencoder embeds networks of up to 7 outputs). When the targets are made of the same few hidden features,
 that network is much smaller than one network per target
 (:class:`~sklearn.multioutput.MultiOutputRegressor`).
 """

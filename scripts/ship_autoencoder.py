@@ -1,13 +1,12 @@
 """Copy a pretraining run's weights into the package and write their model card.
 
     python scripts/ship_autoencoder.py RUN_DIR --command "sk-swat pretrain RUN_DIR ..." --hardware "..."
-    python scripts/ship_autoencoder.py RUN_DIR --multi-output --command "..." --hardware "..."
 
 Reads RUN_DIR/checkpoint.pt (counters only), RUN_DIR/settings.json and RUN_DIR/model/, runs the fidelity
 report (`sk-swat evaluate-autoencoder`) on the copied weights, and writes
 sk_swat/autoencoder/pretrained/{config.json, model.safetensors, model.safetensors.sha256, README.md,
-fidelity.csv, smoothness.png} (with --multi-output: pretrained_multi_output/, with one report per number of
-outputs, and one of one-output MLPs of 16 inputs, their rows together in fidelity.csv).
+fidelity.csv, smoothness.png}. An autoencoder of several outputs gets one report per number of outputs, and one
+of one-output MLPs of 16 inputs, their rows together in fidelity.csv.
 """
 
 import argparse
@@ -21,10 +20,10 @@ import torch
 
 import sk_swat
 from sk_swat.autoencoder.evaluation import write_fidelity_report
-from sk_swat.autoencoder.loading import BUNDLED_DIR, BUNDLED_MULTI_OUTPUT_DIR
+from sk_swat.autoencoder.loading import BUNDLED_DIR
 from sk_swat.encoding import MAX_INPUTS
 
-#: (outputs, inputs) of the held-out MLPs of each report of the multi-output autoencoder's card.
+#: (outputs, inputs) of the held-out MLPs of each report of the card of an autoencoder of several outputs.
 MULTI_OUTPUT_REPORTS = ((1, 2), (1, MAX_INPUTS), (2, 2), (3, 2), (7, 2))
 
 
@@ -35,14 +34,14 @@ def main(argv=None):
     parser.add_argument("--hardware", required=True)
     parser.add_argument("--n-mlps", type=int, default=1000, help="held-out MLPs per depth for the report")
     parser.add_argument("--notes", default="", help="extra paragraph for the card")
-    parser.add_argument("--multi-output", action="store_true", help="ship as the bundled multi-output autoencoder")
     args = parser.parse_args(argv)
     # The package directories of a source checkout (the script does not ship into an installed copy).
-    target = BUNDLED_MULTI_OUTPUT_DIR if args.multi_output else BUNDLED_DIR
+    target = BUNDLED_DIR
     run = Path(args.run_dir)
     state = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=True)
     settings = json.loads((run / "settings.json").read_text())
     config = json.loads((run / "model" / "config.json").read_text())
+    multi_output = config.get("max_outputs", 1) > 1
 
     staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
     for name in ("config.json", "model.safetensors", "model.safetensors.sha256"):
@@ -54,17 +53,16 @@ def main(argv=None):
     shutil.rmtree(old, ignore_errors=True)
     # The reports on the bundled weights as users get them: `sk-swat evaluate-autoencoder OUT` reproduces them.
     reports, csv_rows = [], []
-    for n_outputs, n_inputs in MULTI_OUTPUT_REPORTS if args.multi_output else ((1, 2),):
+    for n_outputs, n_inputs in MULTI_OUTPUT_REPORTS if multi_output else ((1, 2),):
         report_dir = Path(tempfile.mkdtemp())
-        paths = write_fidelity_report(report_dir, n_mlps=args.n_mlps, n_inputs=n_inputs, n_outputs=n_outputs,
-                                      multi_output=args.multi_output)
+        paths = write_fidelity_report(report_dir, n_mlps=args.n_mlps, n_inputs=n_inputs, n_outputs=n_outputs)
         report = paths["markdown"].read_text().replace(str(report_dir), "OUT")
-        if args.multi_output:
+        if multi_output:
             outputs = "1 output" if n_outputs == 1 else f"{n_outputs} outputs"
             report = report.replace("## Autoencoder fidelity", f"### {outputs}, {n_inputs} inputs", 1)
         reports.append(report)
         header, *rows = paths["csv"].read_text().splitlines()
-        if args.multi_output:
+        if multi_output:
             header, rows = f"n_outputs,n_inputs,{header}", [f"{n_outputs},{n_inputs},{row}" for row in rows]
         csv_rows = (csv_rows or [header]) + rows
         if n_outputs == 1 and n_inputs == 2:
@@ -74,20 +72,14 @@ def main(argv=None):
     size_mb = (target / "model.safetensors").stat().st_size / 1e6
     n_params = sum(v.numel() for k, v in state["model"].items())
     hours = state["seconds"] / 3600
-    if args.multi_output:
-        use = ("The autoencoder that `SWATRegressor()` uses for a `y` of several columns, and "
-               "`sk_swat.load_autoencoder(multi_output=True)` loads.")
-        outputs = f"1-{config['max_outputs']} outputs"
-    else:
-        use = "The autoencoder that `SWATRegressor()` and `sk_swat.load_autoencoder()` use by default."
-        outputs = "one output"
+    outputs = f"1-{config['max_outputs']} outputs" if multi_output else "one output"
     card = f"""---
 library_name: sk-swat
 tags: [sk-swat, swat-nn, mlp-autoencoder]
 ---
-# sk-swat bundled {'multi-output ' * args.multi_output}MLP autoencoder
+# sk-swat bundled MLP autoencoder
 
-{use} It embeds MLPs of
+The autoencoder that `SWATRegressor()` and `sk_swat.load_autoencoder()` use by default. It embeds MLPs of
 1-4 hidden layers of up to 7 neurons, 1-16 inputs and {outputs} (weights, biases, one activation per neuron
 among sigmoid / tanh / leaky ReLU, neuron masks) as a latent of shape {config['n_tokens']} x {config['hidden_size']}
 (SWAT-NN, Section III-A). Trained with sk-swat {sk_swat.__version__} by the project's own pretraining code.
@@ -106,7 +98,7 @@ among sigmoid / tanh / leaky ReLU, neuron masks) as a latent of shape {config['n
 
 ## Fidelity on held-out random MLPs
 Median relative functional error sum((f - f_hat)^2) / sum((f - mean f)^2) over {args.n_mlps} held-out random
-MLPs per depth{' (of the numbers of outputs and inputs that each report names)' * args.multi_output}, with hard decoding (masks thresholded at 0.5, arg-max activation); 0 is exact, 1 is no
+MLPs per depth{' (of the numbers of outputs and inputs that each report names)' * multi_output}, with hard decoding (masks thresholded at 0.5, arg-max activation); 0 is exact, 1 is no
 better than predicting the mean. Each report names the command that reproduces it.
 
 {report}

@@ -82,10 +82,9 @@ class SWATRegressor(ScaledMLPRegressor):
     Parameters
     ----------
     autoencoder : str, path or None, default=None
-        The pretrained autoencoder: None for one bundled with sk-swat (no
-        network access: the one-output autoencoder for a 1-D ``y``, the
-        multi-output one for a ``y`` of several columns), a local directory,
-        or a Hugging Face Hub repo id ``"owner/name"``.
+        The pretrained autoencoder: None for the one bundled with sk-swat
+        (no network access; networks of up to 7 outputs), a local
+        directory, or a Hugging Face Hub repo id ``"owner/name"``.
     revision : str, default=None
         Hub revision (branch, tag or commit) when ``autoencoder`` is a repo id.
     depths : tuple of int, default=(1, 2, 3, 4)
@@ -533,8 +532,7 @@ class SWATRegressor(ScaledMLPRegressor):
         settings.depths = tuple(depths)
         from .autoencoder.loading import cached_autoencoder  # here: importing the estimator skips transformers
 
-        autoencoder = cached_autoencoder(self.autoencoder, self.revision, str(device),
-                                         multi_output=self.n_outputs_ > 1)
+        autoencoder = cached_autoencoder(self.autoencoder, self.revision, str(device))
         max_outputs = getattr(autoencoder.config, "max_outputs", 1)
         if self.n_outputs_ > max_outputs:
             raise _too_many_outputs(self.n_outputs_, max_outputs)

@@ -63,7 +63,6 @@ def _evaluate(args):
         n_outputs=args.n_outputs,
         seed=args.seed,
         device=args.device,
-        multi_output=args.multi_output,
     )
     print(paths["markdown"].read_text())
     for key, path in paths.items():
@@ -174,8 +173,6 @@ def build_parser():
     ev.add_argument("--n-mlps", type=int, default=1000, help="held-out MLPs per depth")
     ev.add_argument("--n-inputs", type=int, default=2)
     ev.add_argument("--n-outputs", type=int, default=1, help="outputs of the held-out MLPs")
-    ev.add_argument("--multi-output", action="store_true",
-                    help="the bundled multi-output autoencoder (with no --autoencoder)")
     ev.add_argument("--seed", type=int, default=12345)
     ev.add_argument("--device", default=None)
     ev.set_defaults(func=_evaluate)

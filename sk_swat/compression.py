@@ -203,8 +203,7 @@ def compress(network, *, cuts=None, X=None, n_samples=4000, input_range=(-1.0, 1
 
     Examples
     --------
-    A network whose middle layer has one neuron can be cut there with the
-    bundled (one-output) autoencoder:
+    A network cut at its middle layer of one neuron:
 
     >>> import numpy as np
     >>> from sk_swat import compress

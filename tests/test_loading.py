@@ -697,28 +697,18 @@ def test_bundled_default_without_network(no_network):
     _assert_frozen(load_autoencoder())
 
 
-def test_bundled_multi_output_autoencoder_without_network(no_network):
-    model = load_autoencoder(multi_output=True)
-    _assert_frozen(model)
-    assert model.config.max_outputs == 7
-    assert getattr(load_autoencoder().config, "max_outputs", 1) == 1
+def test_the_bundled_autoencoder_embeds_seven_outputs(no_network):
+    assert load_autoencoder().config.max_outputs == 7
 
 
-def test_bundled_multi_output_autoencoder_reconstructs_networks_of_several_outputs():
+def test_bundled_autoencoder_reconstructs_networks_of_several_outputs():
     # Trained weights, not a placeholder: held-out 3-output MLPs of one hidden layer come back almost
     # exactly (its card: median best-decoder relative error 0.005 at depth 1).
     from sk_swat.autoencoder.evaluation import fidelity
 
-    rows = fidelity(load_autoencoder(multi_output=True), n_mlps=40, n_points=200, n_outputs=3)
+    rows = fidelity(load_autoencoder(), n_mlps=40, n_points=200, n_outputs=3)
     best = {r["input_depth"]: r["median_relative_error"] for r in rows if r["decoder"] == "best"}
     assert best[1] < 0.05
-
-
-def test_multi_output_is_only_for_the_bundled_autoencoders(model_files):
-    with pytest.raises(ValueError, match="multi_output=True picks one of the bundled autoencoders"):
-        load_autoencoder(model_files["main"][2], multi_output=True)
-    with pytest.raises(TypeError, match="multi_output must be a bool"):
-        load_autoencoder(multi_output="yes")
 
 
 def test_default_path_mechanics_without_network(monkeypatch, model_files, tmp_path, no_network):
@@ -730,9 +720,6 @@ def test_default_path_mechanics_without_network(monkeypatch, model_files, tmp_pa
     monkeypatch.setattr(loading, "BUNDLED_DIR", tmp_path / "pretrained")
     with pytest.raises(AutoencoderLoadError, match="has no bundled autoencoder weights.*sk-swat pretrain"):
         load_autoencoder()
-    monkeypatch.setattr(loading, "BUNDLED_MULTI_OUTPUT_DIR", tmp_path / "pretrained_multi_output")
-    with pytest.raises(AutoencoderLoadError, match="has no bundled multi-output autoencoder weights"):
-        load_autoencoder(multi_output=True)
 
 
 if __name__ == "__main__":

@@ -233,15 +233,14 @@ def test_config_with_inconsistent_width_is_refused(cls):
         cls(max_outputs=9).check_compatible()
 
 
-def test_old_config_json_reads_as_one_output():
-    from sk_swat.autoencoder.loading import BUNDLED_DIR
-
-    assert "max_outputs" not in json.loads((BUNDLED_DIR / "config.json").read_text())
-    bundled = load_autoencoder()
-    assert bundled.config.max_outputs == 1 and bundled.config.token_width == 59
-    assert bundled.config.describe().endswith("value_scale=5.0")
-    raw = bundled.config.to_dict()
-    raw.pop("max_outputs")
+def test_old_config_json_reads_as_one_output(tmp_path, tiny_autoencoder):
+    # A config.json written before max_outputs existed (as the first bundled autoencoder's was).
+    tiny_autoencoder.save_pretrained(tmp_path)
+    raw = json.loads((tmp_path / "config.json").read_text())
+    raw.pop("max_outputs", None)
+    (tmp_path / "config.json").write_text(json.dumps(raw))
+    old = load_autoencoder(tmp_path)
+    assert old.config.max_outputs == 1 and old.config.token_width == 59
     assert SWATAutoencoderConfig.from_dict(raw).max_outputs == 1
 
 

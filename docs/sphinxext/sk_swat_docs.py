@@ -243,12 +243,12 @@ def _show(path):
         return str(path)
 
 
-def model_card(name="pretrained"):
-    """A bundled autoencoder's model card (README.md of its package folder, without its YAML header)."""
+def model_card():
+    """The bundled autoencoder's model card (README.md of its package folder, without its YAML header)."""
     import sk_swat
 
-    folder = Path(sk_swat.__file__).parent / "autoencoder" / name
-    out = GENERATED / ("autoencoder" if name == "pretrained" else f"autoencoder_{name}")
+    folder = Path(sk_swat.__file__).parent / "autoencoder" / "pretrained"
+    out = GENERATED / "autoencoder"
     _copy(folder / "smoothness.png", out / "smoothness.png")
     text = (folder / "README.md").read_text(encoding="utf-8")
     if text.startswith("---"):
@@ -260,7 +260,6 @@ def write_generated_files(app):
     """``builder-inited`` hook: write every include file of ``docs/_generated/``."""
     _write(GENERATED / "cornn_functions.rst", cornn_table())
     _write(GENERATED / "model_card.md", model_card())
-    _write(GENERATED / "model_card_multi_output.md", model_card("pretrained_multi_output"))
 
     bench_dir = Path(app.config.sk_swat_benchmarks_dir)
     if not bench_dir.is_absolute():

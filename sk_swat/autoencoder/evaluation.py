@@ -500,7 +500,6 @@ def write_fidelity_report(
     n_outputs=1,
     seed=12345,
     device=None,
-    multi_output=False,
 ):
     """Measure an autoencoder and write ``fidelity.csv``, ``fidelity.md`` and ``smoothness.png``.
 
@@ -533,8 +532,6 @@ def write_fidelity_report(
         Seed of the held-out MLPs and inputs (and of the smoothness maps).
     device : str, default=None
         Device: None for the CPU, ``"auto"``, ``"cpu"``, ``"cuda"``...
-    multi_output : bool, default=False
-        With ``autoencoder=None``: the bundled multi-output autoencoder.
 
     Returns
     -------
@@ -568,7 +565,7 @@ def write_fidelity_report(
 
     n_points, grid, radius = 1000, 21, 3.0
     start = time.perf_counter()
-    model = load_autoencoder(autoencoder, revision=revision, device=device, multi_output=multi_output)
+    model = load_autoencoder(autoencoder, revision=revision, device=device)
     model_device = next(model.parameters()).device
     rows = fidelity(model, n_mlps=n_mlps, n_inputs=n_inputs, n_points=n_points, seed=seed, n_outputs=n_outputs)
     maps = [
@@ -579,7 +576,7 @@ def write_fidelity_report(
 
     output_dir = Path(output_dir)
     if autoencoder is None:
-        source = "the bundled multi-output autoencoder" if multi_output else "the bundled autoencoder"
+        source = "the bundled autoencoder"
     elif revision is None:
         source = f"`{autoencoder}`"
     else:
@@ -587,8 +584,6 @@ def write_fidelity_report(
     argv = ["sk-swat", "evaluate-autoencoder", str(output_dir)]
     if autoencoder is not None:
         argv += ["--autoencoder", str(autoencoder)]
-    if multi_output:
-        argv += ["--multi-output"]
     if revision is not None:
         argv += ["--revision", str(revision)]
     argv += ["--n-mlps", str(n_mlps), "--n-inputs", str(n_inputs)]

@@ -29,8 +29,6 @@ __all__ = ["load_autoencoder", "cached_autoencoder", "embedded_outputs", "Autoen
 
 #: Directory of the autoencoder that ships with the package (read at call time).
 BUNDLED_DIR = Path(__file__).parent / "pretrained"
-#: Directory of the bundled autoencoder of networks with several outputs (``multi_output=True``).
-BUNDLED_MULTI_OUTPUT_DIR = Path(__file__).parent / "pretrained_multi_output"
 
 CONFIG_NAME = "config.json"
 #: The model class of each ``model_type`` of ``config.json``.
@@ -72,7 +70,6 @@ def load_autoencoder(
     cache_dir=None,
     local_files_only=False,
     token=None,
-    multi_output=False,
 ):
     """Load a pretrained MLP autoencoder, frozen.
 
@@ -85,10 +82,9 @@ def load_autoencoder(
     name_or_path : None, str or path-like, default=None
         Where the autoencoder comes from:
 
-        - ``None``: an autoencoder bundled with sk-swat (in the package
-          directory ``sk_swat/autoencoder/pretrained/``, or
-          ``pretrained_multi_output/`` with ``multi_output=True``); never
-          touches the network.
+        - ``None``: the autoencoder bundled with sk-swat (in the package
+          directory ``sk_swat/autoencoder/pretrained/``; MLPs of up to 7
+          outputs); never touches the network.
         - an existing local directory (``str`` or path-like) holding
           ``config.json`` and ``model.safetensors``, as written by
           ``model.save_pretrained(directory)``. A directory wins over a Hub
@@ -114,10 +110,6 @@ def load_autoencoder(
     token : str or bool, default=None
         Hugging Face token for private or gated repos (None: the token of
         ``HF_TOKEN`` or ``hf auth login``, if any; False: none).
-    multi_output : bool, default=False
-        With ``name_or_path=None``: the bundled autoencoder of networks with
-        up to 7 outputs (the one :class:`~sk_swat.SWATRegressor` uses for a
-        ``y`` of several columns) instead of the one-output default.
 
     Returns
     -------
@@ -171,14 +163,6 @@ def load_autoencoder(
     sk_swat.autoencoder.loading.AutoencoderLoadError: 'no/such/directory' is neither an existing local directory ...
     """
     _check_types(name_or_path, revision, device, cache_dir, local_files_only, token)
-    if not isinstance(multi_output, bool):
-        raise TypeError(f"multi_output must be a bool, got {type(multi_output).__name__}: {multi_output!r}.")
-    if multi_output and name_or_path is not None:
-        raise ValueError(
-            f"multi_output=True picks one of the bundled autoencoders, but name_or_path={name_or_path!r} was "
-            "given as well. Pass name_or_path=None for the bundled multi-output autoencoder, or "
-            "multi_output=False to load the one named."
-        )
     try:
         torch_device = resolve_device("cpu" if device is None else device)
     except ValueError as err:
@@ -186,13 +170,12 @@ def load_autoencoder(
 
     hub_repo = None
     if name_or_path is None:
-        directory = _bundled_dir(multi_output)
-        what = "bundled multi-output autoencoder" if multi_output else "bundled autoencoder"
-        source = f"the {what}"
+        directory = BUNDLED_DIR
+        source = "the bundled autoencoder"
         _refuse_revision(revision, source)
         if not (directory / CONFIG_NAME).is_file() or not (directory / WEIGHTS_NAME).is_file():
             raise AutoencoderLoadError(
-                f"This installation of sk-swat has no {what} weights (expected "
+                "This installation of sk-swat has no bundled autoencoder weights (expected "
                 f"{directory / CONFIG_NAME} and {directory / WEIGHTS_NAME}). Reinstall an sk-swat release "
                 "that ships them, pass a local directory or a Hugging Face Hub repo id ('owner/name') to "
                 "load_autoencoder, or pretrain one with `sk-swat pretrain`."
@@ -220,7 +203,7 @@ def load_autoencoder(
 # --------------------------------------------------------------------------- arguments
 
 
-def cached_autoencoder(autoencoder, revision, device, multi_output=False):
+def cached_autoencoder(autoencoder, revision, device):
     """The frozen autoencoder a fit uses, loaded once per process, device and version of its files.
 
     :class:`~sk_swat.SWATRegressor` gets its autoencoder here, so that the
@@ -241,9 +224,6 @@ def cached_autoencoder(autoencoder, revision, device, multi_output=False):
     device : str
         A resolved device name such as ``"cpu"`` or ``"cuda:0"``
         (``str(sk_swat.utils.resolve_device(estimator.device))``).
-    multi_output : bool, default=False
-        For ``autoencoder=None``: the bundled multi-output autoencoder
-        instead of the one-output one (ignored otherwise).
 
     Returns
     -------
@@ -260,8 +240,7 @@ def cached_autoencoder(autoencoder, revision, device, multi_output=False):
     """
     if isinstance(autoencoder, SWATPreTrainedModel):
         return copy.deepcopy(autoencoder).to(device).eval().requires_grad_(False)
-    multi_output = multi_output and autoencoder is None
-    return _cached_load(autoencoder, revision, device, multi_output, _file_versions(autoencoder, multi_output))
+    return _cached_load(autoencoder, revision, device, _file_versions(autoencoder))
 
 
 def embedded_outputs(autoencoder, revision=None):
@@ -280,8 +259,7 @@ def embedded_outputs(autoencoder, revision=None):
     Returns
     -------
     int
-        For None, what the bundled multi-output autoencoder embeds (a fit
-        with several target columns uses it); 1 where the config says
+        For None, what the bundled autoencoder embeds; 1 where the config says
         nothing of outputs, or cannot be read (a missing directory, a repo
         not downloaded yet): ``fit`` then says what is wrong.
 
@@ -294,7 +272,7 @@ def embedded_outputs(autoencoder, revision=None):
     if isinstance(autoencoder, SWATPreTrainedModel):
         return int(getattr(autoencoder.config, "max_outputs", 1))
     try:
-        path = BUNDLED_MULTI_OUTPUT_DIR if autoencoder is None else _local_path(autoencoder)
+        path = BUNDLED_DIR if autoencoder is None else _local_path(autoencoder)
         if path is None:
             from huggingface_hub import try_to_load_from_cache
 
@@ -307,17 +285,13 @@ def embedded_outputs(autoencoder, revision=None):
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_load(autoencoder, revision, device, multi_output, versions):
-    return load_autoencoder(autoencoder, revision=revision, device=device, multi_output=multi_output)
+def _cached_load(autoencoder, revision, device, versions):
+    return load_autoencoder(autoencoder, revision=revision, device=device)
 
 
-def _bundled_dir(multi_output):
-    return BUNDLED_MULTI_OUTPUT_DIR if multi_output else BUNDLED_DIR
-
-
-def _file_versions(name_or_path, multi_output=False):
+def _file_versions(name_or_path):
     """Inode, size and modification time of a local autoencoder's files (empty for a Hub repo id)."""
-    directory = _bundled_dir(multi_output) if name_or_path is None else Path(name_or_path).expanduser()
+    directory = BUNDLED_DIR if name_or_path is None else Path(name_or_path).expanduser()
     files = [directory / name for name in (CONFIG_NAME, WEIGHTS_NAME, CHECKSUM_NAME)]
     return tuple((s.st_ino, s.st_size, s.st_mtime_ns) for s in (f.stat() for f in files if f.is_file()))
 
